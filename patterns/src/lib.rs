@@ -1,0 +1,1 @@
+//! Test patterns for medical display QC: pattern specifications rendered to exact digital driving levels (DDL).

@@ -1,0 +1,1 @@
+//! QC report documents (acceptance, constancy) and their PDF, CSV and JSON writers.
