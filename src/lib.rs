@@ -1,4 +1,21 @@
 //! monqc: quality control of medical image displays.
 //!
-//! The root crate holds the medical-physics domain (GSDF, analysis, criteria,
-//! sessions, records) and ties the leaf crates together.
+//! The root crate holds the medical-physics domain and ties the leaf crates
+//! together:
+//! - [`gsdf`]: the DICOM PS3.14 Grayscale Standard Display Function;
+//! - [`measurement`]: what was measured, read from session files and CSV;
+//! - [`metrics`]: L'max, L'min, luminance ratio, ambient, uniformity, colour;
+//! - [`contrast_response`]: contrast per JND against the GSDF, and Kδ;
+//! - [`criteria`]: each standard's limits, loaded from `calibration-data/`;
+//! - [`analysis`]: all of the above applied to one measurement set;
+//! - [`bench`]: the simulated display that the simulated meter reads.
+
+pub mod analysis;
+pub mod bench;
+pub mod contrast_response;
+pub mod criteria;
+pub mod gsdf;
+pub mod measurement;
+pub mod metrics;
+pub mod sequence;
+pub mod session;

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod analyze;
+mod demo;
+mod gsdf;
+mod verdicts;
+
 /// What a command concluded, mapped to the process exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -16,6 +21,8 @@ pub enum Outcome {
 }
 
 /// Quality control of medical image displays (JESRA X-0093, IEC 62563, AAPM TG18).
+///
+/// Exit codes: 0 every criterion passed, 1 a criterion failed, 2 an error.
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version, about, long_about = None)]
 struct Cli {
@@ -24,7 +31,14 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a whole JESRA acceptance measurement on the simulated display and meter.
+    Demo(demo::DemoArgs),
+    /// Analyse a session file or a measurement CSV against a standard's criteria.
+    Analyze(analyze::AnalyzeArgs),
+    /// The DICOM PS3.14 Grayscale Standard Display Function.
+    Gsdf(gsdf::GsdfArgs),
+}
 
 /// Parse the command line, run the command and turn its result into an exit code.
 pub fn main() -> ExitCode {
@@ -50,5 +64,9 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {}
+    match cli.command {
+        Command::Demo(args) => demo::run(args),
+        Command::Analyze(args) => analyze::run(args),
+        Command::Gsdf(args) => gsdf::run(args),
+    }
 }

@@ -1,0 +1,199 @@
+//! `monqc demo`: the whole JESRA acceptance measurement on the simulated
+//! display and meter, written to a session file and analysed.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use monqc::analysis::{self, AnalysisOptions, Outcome as VerdictOutcome};
+use monqc::bench::{DisplayModel, Panel, SimulatedDisplay};
+use monqc::contrast_response::JndInverse;
+use monqc::criteria::{Criteria, TestType};
+use monqc::measurement::MeterSetup;
+use monqc::sequence;
+use monqc::session::{self, MeterInfo, SessionHeader, SessionWriter};
+use monqc_drivers::{Photometer, SimulatedPhotometer};
+
+use super::{Outcome, verdicts};
+
+/// Run a full JESRA X-0093 acceptance measurement on the simulated display
+/// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
+/// verdicts and keep the session file for `monqc analyze`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Panel transfer function: a GSDF-calibrated panel, or an uncalibrated gamma 2.2 one.
+    #[arg(long, value_enum, default_value = "gsdf")]
+    panel: PanelArg,
+    /// Meter set-up.
+    #[arg(long, value_enum, default_value = "telescopic")]
+    setup: SetupArg,
+    /// Grade to judge against.
+    #[arg(long, default_value = "1a")]
+    grade: String,
+    /// The panel's own maximum luminance, cd/m².
+    #[arg(long, default_value_t = 400.0, value_name = "CD_M2")]
+    lmax: f64,
+    /// The panel's own minimum luminance, cd/m².
+    #[arg(long, default_value_t = 0.55, value_name = "CD_M2")]
+    lmin: f64,
+    /// Room illuminance at the display face, lx.
+    #[arg(long, default_value_t = 50.0, value_name = "LX")]
+    illuminance: f64,
+    /// Diffuse reflection coefficient Rd, cd·m⁻²·lx⁻¹ (Lamb = Rd · E).
+    #[arg(long, default_value_t = 0.005)]
+    rd: f64,
+    /// Relative luminance fall-off at the corners (0.06 = 6 %).
+    #[arg(long, default_value_t = 0.06)]
+    corner_falloff: f64,
+    /// Relative noise of the panel and the meter (standard deviation).
+    #[arg(long, default_value_t = 0.001)]
+    noise: f64,
+    /// Seed for the simulated noise.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Where to write the session file [default: a new file in the data directory].
+    #[arg(long, value_name = "FILE")]
+    session: Option<PathBuf>,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PanelArg {
+    Gsdf,
+    Gamma22,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SetupArg {
+    Telescopic,
+    Contact,
+}
+
+/// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("monqc"))
+        .context("no data directory on this platform; set MONQC_DATA_DIR")
+}
+
+pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
+    for (name, v) in [
+        ("--lmax", args.lmax),
+        ("--lmin", args.lmin),
+        ("--illuminance", args.illuminance),
+        ("--rd", args.rd),
+    ] {
+        anyhow::ensure!(
+            v.is_finite() && v >= 0.0,
+            "{name} {v}: give a finite, non-negative number"
+        );
+    }
+    anyhow::ensure!(
+        args.lmin < args.lmax,
+        "--lmin {} must be below --lmax {}",
+        args.lmin,
+        args.lmax
+    );
+    let setup = match args.setup {
+        SetupArg::Telescopic => MeterSetup::Telescopic,
+        SetupArg::Contact => MeterSetup::Contact,
+    };
+    let model = DisplayModel {
+        panel: match args.panel {
+            PanelArg::Gsdf => Panel::Gsdf,
+            PanelArg::Gamma22 => Panel::Gamma22,
+        },
+        lmax_cd_m2: args.lmax,
+        lmin_cd_m2: args.lmin,
+        illuminance_lx: args.illuminance,
+        rd_cd_m2_per_lx: args.rd,
+        corner_falloff: args.corner_falloff,
+        noise_relative: args.noise,
+        seed: args.seed,
+        ..DisplayModel::default()
+    };
+    let criteria = Criteria::built_in_for("jesra-x0093")?;
+    criteria.grade(&args.grade)?;
+    let display = SimulatedDisplay::new(model.clone(), setup);
+    let mut meter = SimulatedPhotometer::new(&display, args.seed.wrapping_add(1));
+    meter.noise_relative = args.noise;
+    let identity = meter.identify()?;
+
+    let path = match args.session {
+        Some(p) => p,
+        None => {
+            let dir = data_dir()?.join("sessions");
+            std::fs::create_dir_all(&dir).with_context(|| {
+                format!(
+                    "cannot create {}; set MONQC_DATA_DIR to a writable directory",
+                    dir.display()
+                )
+            })?;
+            dir.join(format!("demo-{}.jsonl", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
+        }
+    };
+    let header = SessionHeader {
+        format: session::FORMAT.into(),
+        version: session::VERSION,
+        software: format!("monqc {}", env!("CARGO_PKG_VERSION")),
+        standard: criteria.standard.id.clone(),
+        grade: args.grade.to_ascii_lowercase(),
+        test: TestType::Acceptance,
+        setup,
+        bit_depth: model.bit_depth,
+        display: format!(
+            "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
+            match model.panel {
+                Panel::Gsdf => "GSDF-calibrated",
+                Panel::Gamma22 => "gamma 2.2",
+            },
+            model.lmax_cd_m2,
+            model.lmin_cd_m2,
+            model.illuminance_lx,
+            model.rd_cd_m2_per_lx
+        ),
+        rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        meter: MeterInfo {
+            vendor: identity.vendor,
+            model: identity.model,
+            serial: identity.serial,
+            calibration_date: identity.calibration_date,
+        },
+        started: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    };
+    let mut writer = SessionWriter::create(&path, &header)?;
+    sequence::run_acceptance(&display, &mut meter, setup, model.bit_depth, &mut writer, &mut |s| {
+        eprintln!("[{:>2}/{}] {:<42} {}", s.index, s.total, s.what, s.value);
+    })
+    .with_context(|| format!("the readings taken so far are in {}", path.display()))?;
+
+    let s = session::read(&path)?;
+    let set = s.measurement_set(&path);
+    let options = AnalysisOptions {
+        grade: header.grade.clone(),
+        test: TestType::Acceptance,
+        expected_contrast: None,
+        jnd_inverse: JndInverse::Exact,
+    };
+    let analysis = analysis::analyse(&set, &criteria, &options, None)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &analysis)?;
+        use std::io::Write;
+        writeln!(out)?;
+    } else {
+        verdicts::print(&mut out, &analysis)?;
+    }
+    eprintln!("session file: {}", path.display());
+    eprintln!("re-analyse it with: monqc analyze {}", path.display());
+    Ok(match analysis.overall {
+        VerdictOutcome::Fail => Outcome::CriteriaFailed,
+        _ => Outcome::Pass,
+    })
+}

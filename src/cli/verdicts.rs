@@ -1,0 +1,85 @@
+//! The verdict table printed by `analyze` and `demo`.
+
+use std::io::Write;
+
+use monqc::analysis::{Analysis, Outcome as VerdictOutcome};
+use monqc::criteria::Basis;
+
+fn number(value: f64, unit: &str) -> String {
+    let digits = match unit {
+        "cd/m²" => 2,
+        "%" => 2,
+        _ if value.abs() < 1.0 => 4,
+        _ => 1,
+    };
+    let u = if unit.is_empty() { String::new() } else { format!(" {unit}") };
+    format!("{value:.digits$}{u}")
+}
+
+/// Print the analysis as a human-readable table.
+pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
+    writeln!(out, "{} — grade {} — {} test", a.standard, a.grade, a.test)?;
+    writeln!(out, "meter set-up: {}", a.setup.describe())?;
+    match &a.ambient {
+        Some(amb) => {
+            let e =
+                amb.illuminance_lx.map(|e| format!(", illuminance {e:.1} lx")).unwrap_or_default();
+            writeln!(out, "Lamb {:.4} cd/m² ({:?}){e}", amb.lamb_cd_m2, amb.source)?;
+        }
+        None => {
+            writeln!(out, "Lamb not known: taken as 0 cd/m²; the ambient rule is not evaluated")?
+        }
+    }
+    writeln!(
+        out,
+        "L'max {:.2} cd/m²   L'min {:.4} cd/m²   r' {:.1}   Kδ {:.2} % (interval DDL {}→{})",
+        a.lmax_cd_m2,
+        a.lmin_cd_m2,
+        a.luminance_ratio,
+        a.kdelta_percent,
+        a.contrast_response.intervals[a.contrast_response.worst_interval].ddl_low,
+        a.contrast_response.intervals[a.contrast_response.worst_interval].ddl_high,
+    )?;
+    writeln!(out)?;
+    let rows: Vec<[String; 4]> = a
+        .verdicts
+        .iter()
+        .map(|v| {
+            let value = v.value.map_or("—".to_string(), |x| number(x, &v.unit));
+            let limit = format!("{} {}", v.comparison.symbol(), number(v.limit, &v.unit));
+            let mark = if v.basis == Basis::Provisional { " *" } else { "" };
+            [v.label.clone(), value, limit, format!("{}{mark}", v.result.word())]
+        })
+        .collect();
+    let header = ["item", "measured", "limit", "verdict"];
+    let width = |i: usize| {
+        rows.iter().map(|r| r[i].chars().count()).chain([header[i].len()]).max().unwrap_or(0)
+    };
+    let w = [width(0), width(1), width(2), width(3)];
+    let line = |out: &mut dyn Write, c: [&str; 4]| {
+        let pad =
+            |s: &str, n: usize| format!("{s}{}", " ".repeat(n.saturating_sub(s.chars().count())));
+        writeln!(out, "  {}  {}  {}  {}", pad(c[0], w[0]), pad(c[1], w[1]), pad(c[2], w[2]), c[3])
+    };
+    line(out, header)?;
+    for r in &rows {
+        line(out, [&r[0], &r[1], &r[2], &r[3]])?;
+    }
+    writeln!(out)?;
+    for v in &a.verdicts {
+        let why = v.reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default();
+        writeln!(out, "  {}: {}{why}", v.label, v.clause)?;
+    }
+    if a.verdicts.iter().any(|v| v.basis == Basis::Provisional) {
+        writeln!(
+            out,
+            "  * provisional limit: the standard's own value is not confirmed; see calibration-data/README.md"
+        )?;
+    }
+    writeln!(out)?;
+    let overall = match a.overall {
+        VerdictOutcome::Fail => "FAIL: at least one criterion is not met",
+        _ => "PASS: every evaluated criterion is met",
+    };
+    writeln!(out, "overall: {overall}")
+}
