@@ -77,6 +77,18 @@ pub enum LambSource {
     Stated,
 }
 
+impl fmt::Display for LambSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MeasuredDisplayOff => f.write_str("measured with the display off"),
+            Self::DiffuseReflection { rd_cd_m2_per_lx } => {
+                write!(f, "Rd · E with Rd = {rd_cd_m2_per_lx} cd·m⁻²·lx⁻¹")
+            }
+            Self::Stated => f.write_str("as given"),
+        }
+    }
+}
+
 /// The ambient light during the measurement.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Ambient {

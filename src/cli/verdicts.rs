@@ -24,7 +24,7 @@ pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
         Some(amb) => {
             let e =
                 amb.illuminance_lx.map(|e| format!(", illuminance {e:.1} lx")).unwrap_or_default();
-            writeln!(out, "Lamb {:.4} cd/m² ({:?}){e}", amb.lamb_cd_m2, amb.source)?;
+            writeln!(out, "Lamb {:.4} cd/m² ({}){e}", amb.lamb_cd_m2, amb.source)?;
         }
         None => {
             writeln!(out, "Lamb not known: taken as 0 cd/m²; the ambient rule is not evaluated")?

@@ -1,0 +1,270 @@
+//! End-to-end tests of the `monqc` binary: exit codes, messages, files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn monqc(args: &[&str], data_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_monqc"))
+        .args(args)
+        .env("MONQC_DATA_DIR", data_dir)
+        .output()
+        .expect("run monqc")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// 18 readings of a GSDF-like display, as a CSV body.
+fn good_csv() -> String {
+    std::fs::read_to_string("tests/data/kdelta/gsdf_like.csv").unwrap()
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn demo_passes_grade_1a_and_its_session_reanalyses_to_the_same_kdelta() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("demo.jsonl");
+    let s = session.to_str().unwrap();
+    let out = monqc(&["demo", "--session", s, "--json"], dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("[25/25]"), "progress for every reading: {stderr}");
+    let demo: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(demo["overall"], "pass");
+    let kdelta = demo["kdelta_percent"].as_f64().unwrap();
+    assert!(kdelta > 0.0 && kdelta < 10.0, "{kdelta}");
+    // 25 readings plus the header, each on its own line.
+    assert_eq!(std::fs::read_to_string(&session).unwrap().lines().count(), 26);
+
+    let again = monqc(&["analyze", s, "--json"], dir.path());
+    assert_eq!(again.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(v["kdelta_percent"], demo["kdelta_percent"]);
+    assert_eq!(v["verdicts"], demo["verdicts"]);
+    for verdict in v["verdicts"].as_array().unwrap() {
+        for key in ["item", "value", "limit", "result"] {
+            assert!(verdict.get(key).is_some(), "verdict lacks {key}: {verdict}");
+        }
+    }
+}
+
+#[test]
+fn demo_table_shows_kdelta_and_writes_into_the_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = monqc(&["demo"], dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("contrast response Kδ") && stdout.contains("overall: PASS"),
+        "{stdout}"
+    );
+    let sessions: Vec<_> = std::fs::read_dir(dir.path().join("sessions")).unwrap().collect();
+    assert_eq!(sessions.len(), 1);
+    assert!(stderr.contains("session file:"), "{stderr}");
+}
+
+#[test]
+fn a_gamma_22_panel_fails_the_kdelta_criterion() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = monqc(&["demo", "--panel", "gamma22", "--json"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kdelta = v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "kdelta").unwrap();
+    assert_eq!(kdelta["result"], "fail");
+    assert!(kdelta["value"].as_f64().unwrap() > 30.0);
+    // Everything else about that panel is fine: only Kδ fails.
+    let failed = v["verdicts"].as_array().unwrap().iter().filter(|x| x["result"] == "fail").count();
+    assert_eq!(failed, 1);
+}
+
+#[test]
+fn contact_setup_derives_lamb_from_illuminance() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = monqc(&["demo", "--setup", "contact", "--json"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Lamb = Rd · E = 0.005 · 50 lx (within the simulated meter's noise).
+    assert!((v["lamb_cd_m2"].as_f64().unwrap() - 0.25).abs() < 0.002, "{}", v["lamb_cd_m2"]);
+    assert_eq!(v["ambient"]["source"]["kind"], "diffuse-reflection");
+}
+
+#[test]
+fn gsdf_table_prints_table_b1_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = monqc(&["gsdf", "table"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    let (stdout, _) = text(&out);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1024);
+    assert_eq!(lines[0], "jnd,luminance");
+    assert_eq!(lines[1], "1,0.0500");
+    assert_eq!(lines[1023], "1023,3993.4040");
+    let b1 = std::fs::read_to_string("calibration-data/reference/gsdf-table-b1.csv").unwrap();
+    let rows: Vec<&str> = b1.lines().filter(|l| !l.starts_with('#')).skip(1).collect();
+    assert_eq!(&lines[1..], &rows[..]);
+}
+
+#[test]
+fn gsdf_single_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = monqc(&["gsdf", "luminance", "100"], dir.path());
+    assert_eq!(text(&out).0.trim(), "1.8508");
+    let out = monqc(&["gsdf", "jnd", "1.8508"], dir.path());
+    let j: f64 = text(&out).0.trim().parse().unwrap();
+    assert!((j - 100.0).abs() < 0.01, "{j}");
+    let out = monqc(&["gsdf", "luminance", "1024"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("outside the GSDF range 1 to 1023"), "{}", text(&out).1);
+    let out = monqc(&["gsdf", "jnd", "5000"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Each kind of bad input: exit code 2, a message naming the problem, the
+/// place and the fix, and never a panic.
+#[test]
+fn bad_input_gets_exit_code_2_and_a_message_naming_place_and_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = good_csv();
+    // The good CSV with line `i` (0 = header) replaced by `row`.
+    let swap = |i: usize, row: &str| {
+        let mut lines: Vec<&str> = good.lines().collect();
+        lines[i] = row;
+        lines.join("\n") + "\n"
+    };
+    let cases: Vec<(&str, String, Vec<&str>, Vec<&str>)> = vec![
+        (
+            "empty.csv",
+            String::new(),
+            vec![],
+            vec!["empty.csv is empty", "header line `ddl,luminance`"],
+        ),
+        (
+            "nocol.csv",
+            "ddl,value\n0,1\n".into(),
+            vec![],
+            vec!["nocol.csv:1", "no `luminance` column", "found: ddl, value"],
+        ),
+        (
+            "text.csv",
+            swap(3, "30,bright"),
+            vec![],
+            vec!["text.csv:4", "`bright` is not a number", "plain decimal number"],
+        ),
+        ("nan.csv", swap(5, "60,NaN"), vec![], vec!["nan.csv:6", "not a finite number"]),
+        ("neg.csv", swap(2, "15,-1.5"), vec![], vec!["neg.csv:3", "-1.5 is negative"]),
+        (
+            "mono.csv",
+            swap(8, "105,10.0"),
+            vec!["--grade", "1a"],
+            vec!["mono.csv:9", "not monotonic", "DDL 105", "measure these DDLs again"],
+        ),
+        (
+            "few.csv",
+            good.lines().take(13).collect::<Vec<_>>().join("\n") + "\n",
+            vec!["--grade", "1a"],
+            vec![
+                "few.csv",
+                "12 luminance-response readings",
+                "needs 18",
+                "JIRA BN01",
+                "195, 210, 225, 240, 255",
+            ],
+        ),
+        (
+            "lamb.csv",
+            good.clone(),
+            vec!["--grade", "1a", "--method", "telescopic", "--lamb", "0.9"],
+            vec!["lamb.csv:2", "Lamb = 0.9 cd/m² is not below L'min", "not lx"],
+        ),
+        (
+            "std.csv",
+            good.clone(),
+            vec!["--standard", "din-6868-157", "--grade", "1"],
+            vec!["unknown standard `din-6868-157`", "jesra-x0093, iec-62563-2, aapm-tg18"],
+        ),
+        ("grade.csv", good.clone(), vec!["--grade", "3"], vec!["has no grade `3`", "1a, 1b, 2"]),
+        ("nograde.csv", good.clone(), vec![], vec!["which grade?", "--grade"]),
+    ];
+    for (name, body, extra, wants) in cases {
+        let path = write(d, name, &body);
+        let mut args = vec!["analyze", path.as_str()];
+        args.extend(extra);
+        let out = monqc(&args, d);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        for want in wants {
+            assert!(stderr.contains(want), "{name}: expected {want:?} in: {stderr}");
+        }
+    }
+    let out = monqc(&["analyze", d.join("missing.csv").to_str().unwrap(), "--grade", "1a"], d);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("check the path"));
+}
+
+#[test]
+fn a_damaged_session_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = dir.path().join("s.jsonl");
+    let s = session.to_str().unwrap();
+    assert_eq!(monqc(&["demo", "--session", s], dir.path()).status.code(), Some(0));
+    let text_ = std::fs::read_to_string(&session).unwrap();
+    let mut lines: Vec<&str> = text_.lines().collect();
+    lines[5] = "{\"kind\":\"response\",\"ddl\":\"oops\"}";
+    std::fs::write(&session, lines.join("\n") + "\n").unwrap();
+    let out = monqc(&["analyze", s], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("s.jsonl:6: malformed reading"), "{}", text(&out).1);
+    // The demo never overwrites an existing session.
+    let out = monqc(&["demo", "--session", s], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("never overwrites"), "{}", text(&out).1);
+}
+
+#[test]
+fn constancy_compares_with_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let base = write(d, "base.csv", &good_csv());
+    // The same display 15 % dimmer at every level.
+    let dim: String = good_csv()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                return l.to_string();
+            }
+            let (ddl, lum) = l.split_once(',').unwrap();
+            format!("{ddl},{}", lum.parse::<f64>().unwrap() * 0.85)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let now = write(d, "now.csv", &dim);
+    let out = monqc(
+        &["analyze", &now, "--grade", "2", "--test", "constancy", "--baseline", &base, "--json"],
+        d,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let change =
+        v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
+    assert_eq!(change["result"], "fail");
+    assert!((change["value"].as_f64().unwrap() - 15.0).abs() < 1e-9);
+    // Without a baseline the item is not evaluated, and says why.
+    let out = monqc(&["analyze", &now, "--grade", "2", "--test", "constancy", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let change =
+        v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
+    assert_eq!(change["result"], "not-evaluated");
+    assert!(change["reason"].as_str().unwrap().contains("--baseline"));
+}
