@@ -112,6 +112,9 @@ pub struct Analysis {
     pub uniformity_definition: UniformityDefinition,
     /// Luminance uniformity, in %, when measured.
     pub uniformity_percent: Option<f64>,
+    /// Luminance uniformity as AAPM Report 270 expresses it (deviation from
+    /// the median, "LUDM"), in %, for comparison whatever the standard.
+    pub uniformity_deviation_from_median_percent: Option<f64>,
     /// Largest Δu'v' between the uniformity points, when measured.
     pub chromaticity_max_delta_uv: Option<f64>,
     /// Largest greyscale Δu'v' from the brightest step, when measured.
@@ -318,6 +321,8 @@ pub fn analyse(
     let uniform_l: Vec<f64> =
         set.uniformity.iter().map(|u| set.total_luminance_cd_m2(u.luminance_cd_m2)).collect();
     let uniformity_percent = metrics::uniformity_percent(uniformity_definition, &uniform_l);
+    let uniformity_deviation_from_median_percent =
+        metrics::uniformity_percent(UniformityDefinition::DeviationFromMedian, &uniform_l);
     let uniform_xy: Vec<_> =
         set.uniformity.iter().filter_map(|u| u.chromaticity.map(|c| (u.position, c))).collect();
     let chromaticity_max_delta_uv = metrics::max_pairwise_delta_uv(&uniform_xy);
@@ -397,6 +402,7 @@ pub fn analyse(
         contrast_response: response.contrast,
         uniformity_definition,
         uniformity_percent,
+        uniformity_deviation_from_median_percent,
         chromaticity_max_delta_uv,
         greyscale_tracking_delta_uv,
         baseline,

@@ -327,8 +327,8 @@ pub enum InputError {
 pub struct CsvContext {
     /// How the meter looked at the display.
     pub setup: MeterSetup,
-    /// Lamb in cd/m², when known.
-    pub lamb_cd_m2: Option<f64>,
+    /// Ambient light, when known.
+    pub ambient: Option<Ambient>,
     /// Bits per DDL (8 when not given).
     pub bit_depth: Option<u8>,
 }
@@ -470,11 +470,7 @@ pub fn parse_csv(
     Ok(MeasurementSet {
         source: Some(path.to_owned()),
         setup: context.setup,
-        ambient: context.lamb_cd_m2.map(|lamb_cd_m2| Ambient {
-            lamb_cd_m2,
-            source: LambSource::Stated,
-            illuminance_lx: None,
-        }),
+        ambient: context.ambient,
         bit_depth,
         response,
         uniformity: Vec::new(),

@@ -95,6 +95,25 @@ fn contact_setup_derives_lamb_from_illuminance() {
     // Lamb = Rd · E = 0.005 · 50 lx (within the simulated meter's noise).
     assert!((v["lamb_cd_m2"].as_f64().unwrap() - 0.25).abs() < 0.002, "{}", v["lamb_cd_m2"]);
     assert_eq!(v["ambient"]["source"]["kind"], "diffuse-reflection");
+
+    // The same for a CSV: --illuminance and --rd give Lamb = Rd · E, added
+    // to every contact reading.
+    let out = monqc(
+        &["analyze", "tests/data/kdelta/gsdf_like.csv", "--grade", "1a", "--json"]
+            .into_iter()
+            .chain(["--method", "contact", "--illuminance", "50", "--rd", "0.005"])
+            .collect::<Vec<_>>(),
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lamb_cd_m2"].as_f64(), Some(0.25));
+    assert_eq!(v["lmin_cd_m2"].as_f64(), Some(0.87));
+    let out = monqc(
+        &["analyze", "tests/data/kdelta/gsdf_like.csv", "--grade", "1a", "--illuminance", "50"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("add the display's --rd"), "{}", text(&out).1);
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use monqc::contrast_response::{ContrastOptions, JndInverse, contrast_response};
-use monqc::measurement::{CsvContext, read_csv};
+use monqc::measurement::{Ambient, CsvContext, LambSource, read_csv};
 
 struct Row {
     dataset: String,
@@ -34,7 +34,8 @@ fn reference() -> Vec<Row> {
 
 fn errors_percent(dataset: &str, lamb: f64, inverse: JndInverse) -> Vec<f64> {
     let path = Path::new("tests/data/kdelta").join(format!("{dataset}.csv"));
-    let set = read_csv(&path, CsvContext { lamb_cd_m2: Some(lamb), ..Default::default() }).unwrap();
+    let ambient = Ambient { lamb_cd_m2: lamb, source: LambSource::Stated, illuminance_lx: None };
+    let set = read_csv(&path, CsvContext { ambient: Some(ambient), ..Default::default() }).unwrap();
     let points: Vec<(u16, f64)> = set
         .response
         .iter()

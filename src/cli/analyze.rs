@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use monqc::analysis::{self, AnalysisOptions, Outcome as VerdictOutcome};
 use monqc::contrast_response::{ExpectedContrast, JndInverse};
 use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::{self, CsvContext, MeasurementSet, MeterSetup};
+use monqc::measurement::{self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup};
 use monqc::session;
 
 use super::{Outcome, verdicts};
@@ -31,9 +31,16 @@ pub struct AnalyzeArgs {
     /// Test type [default: the session's, else acceptance].
     #[arg(long, value_enum)]
     test: Option<TestArg>,
-    /// Ambient luminance Lamb in cd/m² (overrides the session's).
-    #[arg(long, value_name = "CD_M2")]
+    /// Ambient luminance Lamb in cd/m², as measured with the display off
+    /// (overrides the session's).
+    #[arg(long, value_name = "CD_M2", conflicts_with = "rd")]
     lamb: Option<f64>,
+    /// Illuminance at the display face in lx (recorded; with --rd gives Lamb = Rd · E).
+    #[arg(long, value_name = "LX")]
+    illuminance: Option<f64>,
+    /// The display's diffuse reflection coefficient Rd in cd·m⁻²·lx⁻¹, for Lamb = Rd · E.
+    #[arg(long, value_name = "CD_M2_PER_LX", requires = "illuminance")]
+    rd: Option<f64>,
     /// How the meter saw the display: telescopic readings include Lamb;
     /// contact and built-in-sensor readings do not (L' = reading + Lamb)
     /// [default: the session's, else contact].
@@ -94,18 +101,47 @@ pub struct Loaded {
     pub session: Option<session::SessionHeader>,
 }
 
-/// Read a session file or CSV, applying `--method`, `--lamb`, `--bits`.
+/// The ambient light given on the command line, if any.
+fn ambient_from_args(args: &AnalyzeArgs) -> anyhow::Result<Option<Ambient>> {
+    for (flag, value, unit) in [
+        ("--lamb", args.lamb, "a luminance in cd/m²"),
+        ("--illuminance", args.illuminance, "an illuminance in lx"),
+        ("--rd", args.rd, "a reflection coefficient in cd·m⁻²·lx⁻¹"),
+    ] {
+        if let Some(v) = value {
+            if !v.is_finite() || v < 0.0 {
+                bail!("{flag} {v}: give {unit}, finite and not negative");
+            }
+        }
+    }
+    Ok(match (args.lamb, args.illuminance, args.rd) {
+        (Some(lamb), e, _) => {
+            Some(Ambient { lamb_cd_m2: lamb, source: LambSource::Stated, illuminance_lx: e })
+        }
+        // IEC 62563-1 Annex B; AAPM TG18: Lamb = Rd · E.
+        (None, Some(e), Some(rd)) => Some(Ambient {
+            lamb_cd_m2: rd * e,
+            source: LambSource::DiffuseReflection { rd_cd_m2_per_lx: rd },
+            illuminance_lx: Some(e),
+        }),
+        (None, Some(_), None) => bail!(
+            "--illuminance alone does not give Lamb; add the display's --rd (Lamb = Rd · E) \
+             or give --lamb measured with the display off"
+        ),
+        (None, None, _) => None,
+    })
+}
+
+/// Read a session file or CSV, applying `--method`, the ambient options and `--bits`.
+/// `ambient` replaces a session's own ambient only when `override_session`
+/// is set (the measurement itself, not its baseline).
 fn load(
     path: &Path,
     method: Option<MeterSetup>,
-    lamb: Option<f64>,
+    ambient: Option<Ambient>,
+    override_session: bool,
     bits: Option<u8>,
 ) -> anyhow::Result<Loaded> {
-    if let Some(l) = lamb {
-        if !l.is_finite() || l < 0.0 {
-            bail!("--lamb {l}: Lamb must be a finite, non-negative luminance in cd/m²");
-        }
-    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read {}; check the path", path.display()))?;
     if session::looks_like_session(&text) {
@@ -117,17 +153,15 @@ fn load(
         if let Some(m) = method {
             set.setup = m;
         }
-        if let Some(l) = lamb {
-            set.ambient = Some(measurement::Ambient {
-                lamb_cd_m2: l,
-                source: measurement::LambSource::Stated,
-                illuminance_lx: set.ambient.and_then(|a| a.illuminance_lx),
+        if let Some(a) = ambient.filter(|_| override_session) {
+            set.ambient = Some(Ambient {
+                illuminance_lx: a.illuminance_lx.or(set.ambient.and_then(|s| s.illuminance_lx)),
+                ..a
             });
         }
         Ok(Loaded { set, session: Some(s.header) })
     } else {
-        let context =
-            CsvContext { setup: method.unwrap_or_default(), lamb_cd_m2: lamb, bit_depth: bits };
+        let context = CsvContext { setup: method.unwrap_or_default(), ambient, bit_depth: bits };
         Ok(Loaded { set: measurement::parse_csv(&text, path, context)?, session: None })
     }
 }
@@ -139,7 +173,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         MethodArg::BuiltInSensor => MeterSetup::BuiltInSensor,
     });
     let bits = args.bits.as_deref().map(|b| b.parse::<u8>().expect("validated by clap"));
-    let loaded = load(&args.file, method, args.lamb, bits)?;
+    let ambient = ambient_from_args(&args)?;
+    let loaded = load(&args.file, method, ambient, true, bits)?;
     let standard = args
         .standard
         .clone()
@@ -166,7 +201,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let baseline = args
         .baseline
         .as_deref()
-        .map(|p| load(p, method, None, bits).with_context(|| format!("baseline {}", p.display())))
+        // A CSV baseline carries no ambient of its own: it gets the same
+        // set-up and Lamb as the measurement; a session keeps its own.
+        .map(|p| {
+            load(p, method, ambient, false, bits)
+                .with_context(|| format!("baseline {}", p.display()))
+        })
         .transpose()?;
     if test == TestType::Acceptance && baseline.is_some() {
         eprintln!("monqc: note: --baseline is only used by constancy tests (--test constancy)");
