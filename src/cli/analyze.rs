@@ -1,11 +1,10 @@
 //! `monqc analyze`: verdicts for a session file or a measurement CSV.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions, Outcome as VerdictOutcome};
+use monqc::analysis::{self, AnalysisOptions};
 use monqc::contrast_response::{ExpectedContrast, JndInverse};
 use monqc::criteria::{Criteria, TestType};
 use monqc::measurement::{self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup};
@@ -229,16 +228,5 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         &options,
         baseline.as_ref().filter(|_| test == TestType::Constancy).map(|b| &b.set),
     )?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &analysis)?;
-        writeln!(out)?;
-    } else {
-        verdicts::print(&mut out, &analysis)?;
-    }
-    Ok(match analysis.overall {
-        VerdictOutcome::Fail => Outcome::CriteriaFailed,
-        _ => Outcome::Pass,
-    })
+    verdicts::emit(&analysis, args.json)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions, Outcome as VerdictOutcome};
+use monqc::analysis::{self, AnalysisOptions};
 use monqc::bench::{DisplayModel, Panel, SimulatedDisplay};
 use monqc::contrast_response::JndInverse;
 use monqc::criteria::{Criteria, TestType};
@@ -181,19 +181,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         jnd_inverse: JndInverse::Exact,
     };
     let analysis = analysis::analyse(&set, &criteria, &options, None)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &analysis)?;
-        use std::io::Write;
-        writeln!(out)?;
-    } else {
-        verdicts::print(&mut out, &analysis)?;
-    }
+    let outcome = verdicts::emit(&analysis, args.json)?;
     eprintln!("session file: {}", path.display());
     eprintln!("re-analyse it with: monqc analyze {}", path.display());
-    Ok(match analysis.overall {
-        VerdictOutcome::Fail => Outcome::CriteriaFailed,
-        _ => Outcome::Pass,
-    })
+    Ok(outcome)
 }

@@ -16,6 +16,23 @@ fn number(value: f64, unit: &str) -> String {
     format!("{value:.digits$}{u}")
 }
 
+/// Print the analysis to stdout, as JSON or as the table, and turn its
+/// overall verdict into the command's outcome.
+pub fn emit(a: &Analysis, json: bool) -> anyhow::Result<super::Outcome> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, a)?;
+        writeln!(out)?;
+    } else {
+        print(&mut out, a)?;
+    }
+    Ok(match a.overall {
+        VerdictOutcome::Fail => super::Outcome::CriteriaFailed,
+        _ => super::Outcome::Pass,
+    })
+}
+
 /// Print the analysis as a human-readable table.
 pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
     writeln!(out, "{} — grade {} — {} test", a.standard, a.grade, a.test)?;
