@@ -15,6 +15,7 @@ pub mod bench;
 pub mod contrast_response;
 pub mod criteria;
 pub mod gsdf;
+pub mod journal;
 pub mod measurement;
 pub mod metrics;
 pub mod sequence;

@@ -312,6 +312,9 @@ pub enum InputError {
         /// The line of the first one.
         first_line: usize,
     },
+    /// A session journal that is damaged or was changed.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
     /// A session file that is not valid.
     #[error("{origin}: {problem}")]
     Session {

@@ -1,18 +1,17 @@
-//! monqc's session file: one JSON object per line, appended and synced to
-//! disk the moment each reading is taken, so a crash or a pulled cable never
-//! loses a reading already made.
+//! monqc's session file: a hash-chained [`journal`](crate::journal) whose
+//! first line holds a [`SessionHeader`] and every further line one
+//! [`SessionEntry`], appended and synced to disk the moment each reading is
+//! taken, so a crash or a pulled cable never loses a reading already made.
 //!
-//! Line 1 is a [`SessionHeader`]; every further line is a [`SessionEntry`].
-//! A last line cut short by a crash is ignored with a warning; any other
-//! malformed line is an error naming its line number.
+//! A last line cut short by a crash is ignored with a warning (and cut off
+//! when the session is resumed); any other damage is an error naming the line.
 
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::criteria::TestType;
+use crate::journal::{self, Journal, JournalError};
 use crate::measurement::{
     Ambient, Chromaticity, InputError, LambSource, MeasurementSet, MeterSetup, Origin, Position,
     ResponseReading, UniformityReading,
@@ -70,6 +69,13 @@ pub struct SessionHeader {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SessionEntry {
+    /// Something that happened to the session itself (resumed, …).
+    Note {
+        /// What happened.
+        text: String,
+        /// When (RFC 3339).
+        at: String,
+    },
     /// Luminance at the viewing position with the display off (Lamb).
     AmbientLuminance {
         /// cd/m².
@@ -122,69 +128,87 @@ pub enum SessionEntry {
     },
 }
 
+impl SessionEntry {
+    /// The procedure step this entry completes, if it is a reading.
+    pub fn step(&self) -> Option<String> {
+        match self {
+            Self::Note { .. } => None,
+            Self::AmbientLuminance { .. } => Some(STEP_AMBIENT_LUMINANCE.into()),
+            Self::Illuminance { .. } => Some(STEP_ILLUMINANCE.into()),
+            Self::Response { pattern, .. } => Some(pattern.clone()),
+            Self::Uniformity { pattern, position, .. } => Some(format!("{pattern}/{position}")),
+        }
+    }
+}
+
+/// Step id of the ambient illuminance reading.
+pub const STEP_ILLUMINANCE: &str = "ambient-illuminance";
+/// Step id of the display-off luminance reading.
+pub const STEP_AMBIENT_LUMINANCE: &str = "ambient-luminance";
+
 /// Why a session file could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionWriteError {
-    /// The file exists: sessions are never overwritten.
-    #[error("{path} already exists; monqc never overwrites a session — choose another path")]
-    Exists {
-        /// The file.
-        path: PathBuf,
-    },
-    /// Writing or syncing failed (disk full, read-only, removed).
-    #[error(
-        "cannot write session file {path}: {source}; the readings before this one are safe in the file"
-    )]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
+    /// The journal could not be created or appended to.
+    #[error("{0}; the readings before this one are safe in the file")]
+    Journal(#[from] JournalError),
 }
 
-/// Appends readings to a new session file, each synced before returning.
+/// Appends readings to a session journal, each synced before returning.
 pub struct SessionWriter {
-    path: PathBuf,
-    file: File,
+    journal: Journal,
 }
 
 impl SessionWriter {
     /// Create `path` (which must not exist) and write the header.
     pub fn create(path: &Path, header: &SessionHeader) -> Result<Self, SessionWriteError> {
-        let file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                SessionWriteError::Exists { path: path.to_owned() }
-            } else {
-                SessionWriteError::Io { path: path.to_owned(), source: e }
-            }
-        })?;
-        let mut writer = Self { path: path.to_owned(), file };
-        writer.write_line(&serde_json::to_string(header).expect("header serialises"))?;
-        Ok(writer)
+        let body = serde_json::to_value(header).expect("header serialises");
+        Ok(Self { journal: Journal::create(path, &body)? })
+    }
+
+    /// Continue the session at `path`: verify it, cut off a torn last line
+    /// (recording that in the journal), and return it with what it holds.
+    pub fn resume(path: &Path) -> Result<(Self, Session), SessionResumeError> {
+        let (journal, verified) = Journal::open_append(path)?;
+        let session = Session::from_verified(&verified, path)?;
+        let mut writer = Self { journal };
+        if verified.torn_tail_bytes > 0 {
+            writer.append(&SessionEntry::Note {
+                text: format!(
+                    "resumed: {} bytes of a reading interrupted while being written were \
+                     discarded; that reading is taken again",
+                    verified.torn_tail_bytes
+                ),
+                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            })?;
+        }
+        Ok((writer, session))
     }
 
     /// Append one reading and sync it to disk.
     pub fn append(&mut self, entry: &SessionEntry) -> Result<(), SessionWriteError> {
-        self.write_line(&serde_json::to_string(entry).expect("entry serialises"))
+        let body = serde_json::to_value(entry).expect("entry serialises");
+        Ok(self.journal.append(&body)?)
     }
 
     /// The file being written.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.journal.path()
     }
+}
 
-    fn write_line(&mut self, line: &str) -> Result<(), SessionWriteError> {
-        let io = |source| SessionWriteError::Io { path: self.path.clone(), source };
-        // One write per line keeps a crash from interleaving half lines.
-        let mut buf = Vec::with_capacity(line.len() + 1);
-        buf.extend_from_slice(line.as_bytes());
-        buf.push(b'\n');
-        self.file.write_all(&buf).map_err(io)?;
-        self.file
-            .sync_data()
-            .map_err(|source| SessionWriteError::Io { path: self.path.clone(), source })
-    }
+/// Why a session could not be resumed.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionResumeError {
+    /// The journal is damaged or unreadable.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The journal is sound but its content is not a session.
+    #[error(transparent)]
+    Content(#[from] InputError),
+    /// Recording the resume failed.
+    #[error(transparent)]
+    Write(#[from] SessionWriteError),
 }
 
 /// A session read back.
@@ -201,10 +225,10 @@ pub struct Session {
 /// True when `text` starts like a session file (so `analyze` can tell it
 /// from a CSV).
 pub fn looks_like_session(text: &str) -> bool {
-    text.trim_start().starts_with('{') && text.contains(FORMAT)
+    text.starts_with("{\"seq\":0,") && text.lines().next().is_some_and(|l| l.contains(FORMAT))
 }
 
-/// Read a session file.
+/// Read a session file, verifying its hash chain.
 pub fn read(path: &Path) -> Result<Session, InputError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| InputError::Io { path: path.to_owned(), source })?;
@@ -213,48 +237,58 @@ pub fn read(path: &Path) -> Result<Session, InputError> {
 
 /// Parse session text; `path` is used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Session, InputError> {
-    let at = |line: usize| Origin { path: Some(path.to_owned()), line: Some(line) };
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let (n, first) = lines.next().ok_or_else(|| InputError::Empty { path: path.to_owned() })?;
-    let header: SessionHeader = serde_json::from_str(first).map_err(|e| InputError::Session {
-        origin: at(n),
-        problem: format!("not a monqc session header: {e}"),
-    })?;
-    if header.format != FORMAT || header.version != VERSION {
-        return Err(InputError::Session {
-            origin: at(n),
-            problem: format!(
-                "format {} version {} is not {FORMAT} version {VERSION}; use the monqc version \
-                 that wrote it ({})",
-                header.format, header.version, header.software
-            ),
-        });
-    }
-    let ends_with_newline = text.ends_with('\n');
-    let all: Vec<(usize, &str)> = lines.filter(|(_, l)| !l.trim().is_empty()).collect();
-    let mut entries = Vec::new();
-    let mut warnings = Vec::new();
-    for (idx, (n, line)) in all.iter().enumerate() {
-        match serde_json::from_str::<SessionEntry>(line) {
-            Ok(e) => entries.push(e),
-            // Only a last line without its newline can be a write cut short.
-            Err(_) if idx + 1 == all.len() && !ends_with_newline => warnings.push(format!(
-                "{}: the last line is incomplete (the session was interrupted while writing \
-                 it) and was ignored; measure that reading again",
-                at(*n)
-            )),
-            Err(e) => {
-                return Err(InputError::Session {
-                    origin: at(*n),
-                    problem: format!("malformed reading: {e}"),
-                });
-            }
-        }
-    }
-    Ok(Session { header, entries, warnings })
+    let verified = journal::verify(text, path)?;
+    Session::from_verified(&verified, path)
 }
 
 impl Session {
+    fn from_verified(verified: &journal::Verified, path: &Path) -> Result<Self, InputError> {
+        let at = |line: usize| Origin { path: Some(path.to_owned()), line: Some(line) };
+        let first = verified.lines.first().ok_or_else(|| InputError::Session {
+            origin: at(1),
+            problem: "the header line is incomplete; the session never started".into(),
+        })?;
+        let header: SessionHeader =
+            serde_json::from_value(first.body.clone()).map_err(|e| InputError::Session {
+                origin: at(1),
+                problem: format!("not a monqc session header: {e}"),
+            })?;
+        if header.format != FORMAT || header.version != VERSION {
+            return Err(InputError::Session {
+                origin: at(1),
+                problem: format!(
+                    "format {} version {} is not {FORMAT} version {VERSION}; use the monqc \
+                     version that wrote it ({})",
+                    header.format, header.version, header.software
+                ),
+            });
+        }
+        let entries = verified.lines[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                serde_json::from_value(l.body.clone()).map_err(|e| InputError::Session {
+                    origin: at(i + 2),
+                    problem: format!("malformed reading: {e}"),
+                })
+            })
+            .collect::<Result<Vec<SessionEntry>, _>>()?;
+        let mut warnings = Vec::new();
+        if verified.torn_tail_bytes > 0 {
+            warnings.push(format!(
+                "{}: the last line is incomplete (the session was interrupted while writing \
+                 it) and was ignored; `monqc resume` takes that reading again",
+                at(verified.lines.len() + 1)
+            ));
+        }
+        Ok(Self { header, entries, warnings })
+    }
+
+    /// The steps already done, by [`SessionEntry::step`].
+    pub fn steps_done(&self) -> std::collections::BTreeSet<String> {
+        self.entries.iter().filter_map(SessionEntry::step).collect()
+    }
+
     /// The measurement set for analysis. When a reading was repeated, the
     /// last one counts (a re-measurement replaces the earlier reading).
     pub fn measurement_set(&self, path: &Path) -> MeasurementSet {
@@ -266,6 +300,7 @@ impl Session {
             // Header is line 1, entries follow (blank lines are never written).
             let origin = Origin { path: Some(path.to_owned()), line: Some(i + 2) };
             match e {
+                SessionEntry::Note { .. } => {}
                 SessionEntry::AmbientLuminance { luminance_cd_m2, .. } => {
                     ambient_luminance = Some(*luminance_cd_m2)
                 }
@@ -375,23 +410,45 @@ mod tests {
         assert_eq!(set.response.len(), 2);
         assert_eq!(set.response[0].luminance_cd_m2, 0.6);
         assert_eq!(set.response[0].origin.line, Some(5));
+        assert!(read(&path).unwrap().warnings.is_empty());
         assert!((set.lamb_cd_m2() - 0.2).abs() < 1e-12, "Rd · E = 0.005 · 40");
         assert!(matches!(
             SessionWriter::create(&path, &header()),
-            Err(SessionWriteError::Exists { .. })
+            Err(SessionWriteError::Journal(JournalError::Exists { .. }))
         ));
     }
 
     #[test]
-    fn a_torn_last_line_is_dropped_with_a_warning_other_damage_is_an_error() {
-        let h = serde_json::to_string(&header()).unwrap();
-        let ok = serde_json::to_string(&response(0, 0.5)).unwrap();
-        let torn = format!("{h}\n{ok}\n{{\"kind\":\"response\",\"ddl\":1");
-        let s = parse(&torn, Path::new("s.jsonl")).unwrap();
+    fn a_torn_last_line_is_dropped_with_a_warning_and_cut_on_resume() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut w = SessionWriter::create(&path, &header()).unwrap();
+        w.append(&response(0, 0.5)).unwrap();
+        drop(w);
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str("{\"seq\":2,\"prev\":");
+        std::fs::write(&path, &text).unwrap();
+        let s = read(&path).unwrap();
         assert_eq!(s.entries.len(), 1);
         assert!(s.warnings[0].contains("s.jsonl:3"), "{:?}", s.warnings);
-        let damaged = format!("{h}\n{{garbage}}\n{ok}\n");
-        let err = parse(&damaged, Path::new("s.jsonl")).unwrap_err().to_string();
-        assert!(err.contains("s.jsonl:2"), "{err}");
+        let (mut w, s) = SessionWriter::resume(&path).unwrap();
+        assert_eq!(s.steps_done().into_iter().collect::<Vec<_>>(), vec!["JIRA-BN".to_string()]);
+        w.append(&response(15, 1.0)).unwrap();
+        let s = read(&path).unwrap();
+        assert!(s.warnings.is_empty());
+        assert!(matches!(s.entries[1], SessionEntry::Note { .. }), "the resume is on record");
+        assert_eq!(s.entries.len(), 3);
+    }
+
+    #[test]
+    fn an_edited_reading_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut w = SessionWriter::create(&path, &header()).unwrap();
+        w.append(&response(0, 0.5)).unwrap();
+        w.append(&response(255, 400.0)).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap().replace("400.0", "450.0");
+        let err = parse(&text, &path).unwrap_err().to_string();
+        assert!(err.contains("s.jsonl:3") && err.contains("hash chain is broken"), "{err}");
     }
 }

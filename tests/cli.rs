@@ -232,22 +232,36 @@ fn bad_input_gets_exit_code_2_and_a_message_naming_place_and_fix() {
 }
 
 #[test]
-fn a_damaged_session_names_its_line() {
+fn a_damaged_or_edited_session_is_rejected_naming_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let session = dir.path().join("s.jsonl");
     let s = session.to_str().unwrap();
     assert_eq!(monqc(&["demo", "--session", s], dir.path()).status.code(), Some(0));
-    let text_ = std::fs::read_to_string(&session).unwrap();
-    let mut lines: Vec<&str> = text_.lines().collect();
-    lines[5] = "{\"kind\":\"response\",\"ddl\":\"oops\"}";
-    std::fs::write(&session, lines.join("\n") + "\n").unwrap();
+    let original = std::fs::read_to_string(&session).unwrap();
+    let lines: Vec<&str> = original.lines().collect();
+
+    let mut damaged = lines.clone();
+    damaged[5] = "{\"kind\":\"response\",\"ddl\":\"oops\"}";
+    std::fs::write(&session, damaged.join("\n") + "\n").unwrap();
     let out = monqc(&["analyze", s], dir.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).1.contains("s.jsonl:6: malformed reading"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("s.jsonl:6: not a journal line"), "{}", text(&out).1);
+
+    // A plausible edit of one reading: the hash chain catches it.
+    let line = lines[10];
+    let start = line.find("\"luminance_cd_m2\":").unwrap() + 18;
+    let edited_line = format!("{}9{}", &line[..start], &line[start + 1..]);
+    let mut edited = lines.clone();
+    edited[10] = &edited_line;
+    std::fs::write(&session, edited.join("\n") + "\n").unwrap();
+    let out = monqc(&["analyze", s], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("s.jsonl:11: the hash chain is broken"), "{}", text(&out).1);
+
     // The demo never overwrites an existing session.
     let out = monqc(&["demo", "--session", s], dir.path());
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out).1.contains("never overwrites"), "{}", text(&out).1);
+    assert!(text(&out).1.contains("never overwritten"), "{}", text(&out).1);
 }
 
 #[test]
