@@ -198,7 +198,7 @@ pub enum AnalysisError {
 }
 
 /// Choices that change the analysis.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisOptions {
     /// Grade id within the standard.
     pub grade: String,

@@ -259,6 +259,8 @@ pub struct Criteria {
     pub origin: String,
     /// SHA-256 of the file's bytes, recorded with every analysis.
     pub sha256: String,
+    /// The file's text, kept so a record can carry the exact table it used.
+    pub text: String,
 }
 
 /// A limit that applies to one grade and test type.
@@ -369,6 +371,7 @@ impl Criteria {
             rules: raw.rules,
             origin: origin.to_string(),
             sha256: sha256_hex(text.as_bytes()),
+            text: text.to_string(),
         })
     }
 

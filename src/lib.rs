@@ -18,5 +18,7 @@ pub mod gsdf;
 pub mod journal;
 pub mod measurement;
 pub mod metrics;
+pub mod record;
 pub mod sequence;
 pub mod session;
+pub mod store;

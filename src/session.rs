@@ -54,8 +54,12 @@ pub struct SessionHeader {
     pub setup: MeterSetup,
     /// Bits per DDL of the patterns.
     pub bit_depth: u8,
-    /// Display identification (free text: maker, model, serial).
+    /// The display's id in the site configuration.
+    pub display_id: String,
+    /// Display identification (free text: maker, model, serial, location).
     pub display: String,
+    /// Who runs the session.
+    pub operator: String,
     /// Diffuse reflection coefficient Rd of the display, cd·m⁻²·lx⁻¹, when
     /// Lamb is derived from illuminance.
     pub rd_cd_m2_per_lx: Option<f64>,
@@ -242,7 +246,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Session, InputError> {
 }
 
 impl Session {
-    fn from_verified(verified: &journal::Verified, path: &Path) -> Result<Self, InputError> {
+    /// The session held by verified journal lines (a live file or a record's copy).
+    pub fn from_verified(verified: &journal::Verified, path: &Path) -> Result<Self, InputError> {
         let at = |line: usize| Origin { path: Some(path.to_owned()), line: Some(line) };
         let first = verified.lines.first().ok_or_else(|| InputError::Session {
             origin: at(1),
@@ -372,7 +377,9 @@ mod tests {
             test: TestType::Acceptance,
             setup: MeterSetup::Contact,
             bit_depth: 8,
+            display_id: "d1".into(),
             display: "test display".into(),
+            operator: "tester".into(),
             rd_cd_m2_per_lx: Some(0.005),
             meter: MeterInfo::default(),
             started: "2026-11-26T00:00:00Z".into(),

@@ -146,6 +146,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         test: TestType::Acceptance,
         setup,
         bit_depth: model.bit_depth,
+        display_id: "sim-demo".into(),
+        operator: "demo".into(),
         display: format!(
             "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
             match model.panel {

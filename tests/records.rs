@@ -1,0 +1,132 @@
+//! Finalised records: verification catches every change; amendments keep
+//! the original readable.
+
+use std::path::Path;
+use std::process::Command;
+
+use monqc::analysis::AnalysisOptions;
+use monqc::contrast_response::JndInverse;
+use monqc::criteria::{Criteria, TestType};
+use monqc::record::{self, Amendment, Finalising};
+use monqc::store::Store;
+
+fn demo_session(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let status = Command::new(env!("CARGO_BIN_EXE_monqc"))
+        .args(["demo", "--session", path.to_str().unwrap()])
+        .args(extra)
+        .env("MONQC_DATA_DIR", dir)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.code() == Some(0) || status.code() == Some(1));
+    path
+}
+
+fn finalise(
+    store: &Store,
+    session: &Path,
+    test: TestType,
+    baseline: Option<(&str, &record::Record)>,
+) -> (String, record::Record) {
+    let criteria = Criteria::built_in_for("jesra-x0093").unwrap();
+    record::finalise(
+        store,
+        Finalising {
+            session_path: session,
+            by: "physicist",
+            software: "monqc test",
+            criteria: &criteria,
+            options: AnalysisOptions {
+                grade: "1a".into(),
+                test,
+                expected_contrast: None,
+                jnd_inverse: JndInverse::Exact,
+            },
+            baseline,
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_fresh_record_verifies_and_every_single_byte_change_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = demo_session(dir.path(), "s.jsonl", &[]);
+    let (id, rec) = finalise(&store, &session, TestType::Acceptance, None);
+    assert_eq!(rec.journal.len(), 26);
+    let checks = record::verify(&store, &id).unwrap();
+    assert!(checks.iter().all(|c| c.ok), "{checks:#?}");
+
+    let path = store.record_path(&id);
+    let original = std::fs::read(&path).unwrap();
+    let mut caught = 0;
+    for i in 0..original.len() {
+        let mut bytes = original.clone();
+        bytes[i] ^= 0x20;
+        std::fs::write(&path, &bytes).unwrap();
+        let checks = record::verify(&store, &id).unwrap();
+        assert!(checks.iter().any(|c| !c.ok), "byte {i} changed undetected");
+        caught += 1;
+    }
+    std::fs::write(&path, &original).unwrap();
+    assert_eq!(caught, original.len());
+    assert!(record::verify(&store, &id).unwrap().iter().all(|c| c.ok));
+}
+
+#[test]
+fn a_record_rewritten_under_a_new_hash_is_not_in_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = demo_session(dir.path(), "s.jsonl", &[]);
+    let (id, _) = finalise(&store, &session, TestType::Acceptance, None);
+    // A forger changes the finaliser and renames the file to its new hash.
+    let text = std::fs::read_to_string(store.record_path(&id)).unwrap();
+    let forged = text.replace("\"finalised_by\": \"physicist\"", "\"finalised_by\": \"someone\"");
+    let forged_id = monqc::criteria::sha256_hex(forged.as_bytes());
+    std::fs::write(store.record_path(&forged_id), &forged).unwrap();
+    let checks = record::verify(&store, &forged_id).unwrap();
+    let index = checks.iter().find(|c| c.what == "index").unwrap();
+    assert!(!index.ok, "{checks:#?}");
+}
+
+#[test]
+fn amendments_append_and_leave_the_original_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = demo_session(dir.path(), "s.jsonl", &[]);
+    let (id, _) = finalise(&store, &session, TestType::Acceptance, None);
+    let before = std::fs::read(store.record_path(&id)).unwrap();
+    let a = Amendment {
+        who: "physicist".into(),
+        at: "2026-11-26T10:00:00Z".into(),
+        why: "serial number mistyped at set-up".into(),
+        field: "display".into(),
+        value: "serial 12345678".into(),
+    };
+    record::amend(&store, &id, &a).unwrap();
+    assert_eq!(std::fs::read(store.record_path(&id)).unwrap(), before);
+    assert_eq!(record::amendments(&store, &id).unwrap(), vec![a]);
+    assert!(record::verify(&store, &id).unwrap().iter().all(|c| c.ok));
+    // Editing an amendment breaks its chain.
+    let p = store.amendments_path(&id);
+    let t = std::fs::read_to_string(&p).unwrap().replace("mistyped", "mis-typed");
+    std::fs::write(&p, t).unwrap();
+    let checks = record::verify(&store, &id).unwrap();
+    assert!(!checks.iter().find(|c| c.what == "amendments").unwrap().ok);
+}
+
+#[test]
+fn constancy_record_verifies_against_its_baseline_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let accept = demo_session(dir.path(), "a.jsonl", &[]);
+    let (base_id, base) = finalise(&store, &accept, TestType::Acceptance, None);
+    let later = demo_session(dir.path(), "c.jsonl", &["--lmax", "330", "--seed", "9"]);
+    let (id, rec) = finalise(&store, &later, TestType::Constancy, Some((&base_id, &base)));
+    let change = rec.analysis.baseline.as_ref().unwrap().lmax_change_percent;
+    assert!((-20.0..-15.0).contains(&change), "{change}");
+    assert!(record::verify(&store, &id).unwrap().iter().all(|c| c.ok));
+    assert_eq!(record::index(&store).unwrap().len(), 2);
+}
