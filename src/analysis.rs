@@ -11,7 +11,7 @@ use crate::contrast_response::{
     contrast_response,
 };
 use crate::criteria::{Basis, Comparison, Criteria, CriteriaError, Item, TestType};
-use crate::measurement::{Ambient, MeasurementSet, MeterSetup, Origin};
+use crate::measurement::{Ambient, Judgement, MeasurementSet, MeterSetup, Origin};
 use crate::metrics::{self, UniformityDefinition};
 
 /// The result of a verdict.
@@ -96,18 +96,19 @@ pub struct Analysis {
     pub ambient: Option<Ambient>,
     /// Lamb, in cd/m² (0 when not known).
     pub lamb_cd_m2: f64,
-    /// L'max: the luminance at the highest DDL including ambient, cd/m².
-    pub lmax_cd_m2: f64,
+    /// L'max: the luminance at the highest DDL including ambient, cd/m²
+    /// (none for a visual-only test).
+    pub lmax_cd_m2: Option<f64>,
     /// L'min: the luminance at DDL 0 including ambient, cd/m².
-    pub lmin_cd_m2: f64,
+    pub lmin_cd_m2: Option<f64>,
     /// r' = L'max / L'min.
-    pub luminance_ratio: f64,
+    pub luminance_ratio: Option<f64>,
     /// Lamb / L'min, when Lamb is known.
     pub ambient_ratio: Option<f64>,
     /// The contrast response, interval by interval.
-    pub contrast_response: ContrastResponse,
+    pub contrast_response: Option<ContrastResponse>,
     /// Kδ, in %.
-    pub kdelta_percent: f64,
+    pub kdelta_percent: Option<f64>,
     /// How uniformity is expressed for this standard.
     pub uniformity_definition: UniformityDefinition,
     /// Luminance uniformity, in %, when measured.
@@ -123,7 +124,9 @@ pub struct Analysis {
     pub baseline: Option<BaselineComparison>,
     /// One verdict per criterion that applies.
     pub verdicts: Vec<Verdict>,
-    /// Fail if any verdict fails; pass otherwise.
+    /// The operator's visual judgements.
+    pub visual: Vec<Judgement>,
+    /// Fail if any verdict or visual judgement fails; pass otherwise.
     pub overall: Outcome,
 }
 
@@ -300,9 +303,16 @@ pub fn analyse(
         expected: options.expected_contrast.unwrap_or(criteria.standard.expected_contrast),
         inverse: options.jnd_inverse,
     };
-    let response = analyse_response(set, criteria, expected)?;
+    // A visual-only test (the daily check) measures nothing; every other
+    // test needs the full luminance response.
+    let response = if set.response.is_empty() && options.test == TestType::Daily {
+        None
+    } else {
+        Some(analyse_response(set, criteria, expected)?)
+    };
     let baseline = baseline
-        .map(|b| {
+        .zip(response.as_ref())
+        .map(|(b, response)| {
             analyse_response(b, criteria, expected)
                 .map_err(|e| AnalysisError::Baseline(Box::new(e)))
                 .map(|r| BaselineComparison {
@@ -316,7 +326,10 @@ pub fn analyse(
         .transpose()?;
 
     let lamb = set.lamb_cd_m2();
-    let ambient_ratio = set.ambient.map(|a| metrics::ambient_ratio(a.lamb_cd_m2, response.lmin));
+    let ambient_ratio = set
+        .ambient
+        .zip(response.as_ref())
+        .map(|(a, r)| metrics::ambient_ratio(a.lamb_cd_m2, r.lmin));
     let uniformity_definition = criteria.standard.uniformity;
     let uniform_l: Vec<f64> =
         set.uniformity.iter().map(|u| set.total_luminance_cd_m2(u.luminance_cd_m2)).collect();
@@ -332,14 +345,15 @@ pub fn analyse(
         .filter_map(|r| r.chromaticity.map(|c| (r.luminance_cd_m2, c)))
         .collect();
     let greyscale_tracking_delta_uv = metrics::greyscale_tracking_delta_uv(&tracking);
-    let luminance_ratio = metrics::luminance_ratio(response.lmax, response.lmin);
-    let kdelta_percent = response.contrast.kdelta_percent;
+    let luminance_ratio = response.as_ref().map(|r| metrics::luminance_ratio(r.lmax, r.lmin));
+    let kdelta_percent = response.as_ref().map(|r| r.contrast.kdelta_percent);
 
+    let no_response = || "no luminance response measured".to_string();
     let value_of = |item: Item| -> Result<f64, String> {
         match item {
-            Item::Lmax => Ok(response.lmax),
-            Item::LuminanceRatio => Ok(luminance_ratio),
-            Item::Kdelta => Ok(kdelta_percent),
+            Item::Lmax => response.as_ref().map(|r| r.lmax).ok_or_else(no_response),
+            Item::LuminanceRatio => luminance_ratio.ok_or_else(no_response),
+            Item::Kdelta => kdelta_percent.ok_or_else(no_response),
             Item::AmbientRatio => ambient_ratio
                 .ok_or_else(|| "Lamb not known (measure it, or give --lamb)".to_string()),
             Item::Uniformity => uniformity_percent
@@ -380,7 +394,9 @@ pub fn analyse(
             }
         })
         .collect();
-    let overall = if verdicts.iter().any(|v| v.result == Outcome::Fail) {
+    let overall = if verdicts.iter().any(|v| v.result == Outcome::Fail)
+        || set.judgements.iter().any(|j| !j.passed)
+    {
         Outcome::Fail
     } else {
         Outcome::Pass
@@ -394,12 +410,12 @@ pub fn analyse(
         setup: set.setup,
         ambient: set.ambient,
         lamb_cd_m2: lamb,
-        lmax_cd_m2: response.lmax,
-        lmin_cd_m2: response.lmin,
+        lmax_cd_m2: response.as_ref().map(|r| r.lmax),
+        lmin_cd_m2: response.as_ref().map(|r| r.lmin),
         luminance_ratio,
         ambient_ratio,
         kdelta_percent,
-        contrast_response: response.contrast,
+        contrast_response: response.map(|r| r.contrast),
         uniformity_definition,
         uniformity_percent,
         uniformity_deviation_from_median_percent,
@@ -407,6 +423,7 @@ pub fn analyse(
         greyscale_tracking_delta_uv,
         baseline,
         verdicts,
+        visual: set.judgements.clone(),
         overall,
     })
 }

@@ -33,6 +33,9 @@ pub enum TestType {
     Acceptance,
     /// Constancy test (不変性試験): periodic, against the baseline (基準値).
     Constancy,
+    /// The visual check on each day of use, before use (JESRA X-0093
+    /// 使用日ごとの全体評価試験, §6.5.3).
+    Daily,
 }
 
 impl fmt::Display for TestType {
@@ -40,6 +43,7 @@ impl fmt::Display for TestType {
         f.write_str(match self {
             Self::Acceptance => "acceptance",
             Self::Constancy => "constancy",
+            Self::Daily => "daily",
         })
     }
 }

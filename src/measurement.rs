@@ -202,6 +202,21 @@ pub struct UniformityReading {
     pub chromaticity: Option<Chromaticity>,
 }
 
+/// An operator's judgement of one visual test item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// The item judged (for example "greyscale").
+    pub item: String,
+    /// The pattern it was judged on.
+    pub pattern: String,
+    /// What the operator was asked.
+    pub question: String,
+    /// Whether the criterion is met.
+    pub passed: bool,
+    /// What the operator noted.
+    pub note: Option<String>,
+}
+
 /// Everything measured on one display in one session.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MeasurementSet {
@@ -218,6 +233,8 @@ pub struct MeasurementSet {
     pub response: Vec<ResponseReading>,
     /// Uniformity readings.
     pub uniformity: Vec<UniformityReading>,
+    /// Visual judgements.
+    pub judgements: Vec<Judgement>,
 }
 
 impl MeasurementSet {
@@ -477,6 +494,7 @@ pub fn parse_csv(
         bit_depth,
         response,
         uniformity: Vec::new(),
+        judgements: Vec::new(),
     })
 }
 

@@ -101,12 +101,12 @@ pub struct IndexEntry {
     pub overall: analysis::Outcome,
     /// When finalised.
     pub finalised_at: String,
-    /// L'max, cd/m².
-    pub lmax_cd_m2: f64,
+    /// L'max, cd/m² (none for a visual-only test).
+    pub lmax_cd_m2: Option<f64>,
     /// Luminance ratio.
-    pub luminance_ratio: f64,
+    pub luminance_ratio: Option<f64>,
     /// Kδ, %.
-    pub kdelta_percent: f64,
+    pub kdelta_percent: Option<f64>,
     /// Uniformity, %, when measured.
     pub uniformity_percent: Option<f64>,
 }

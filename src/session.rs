@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::criteria::TestType;
 use crate::journal::{self, Journal, JournalError};
 use crate::measurement::{
-    Ambient, Chromaticity, InputError, LambSource, MeasurementSet, MeterSetup, Origin, Position,
-    ResponseReading, UniformityReading,
+    Ambient, Chromaticity, InputError, Judgement, LambSource, MeasurementSet, MeterSetup, Origin,
+    Position, ResponseReading, UniformityReading,
 };
 
 /// The format name written in every header.
@@ -73,6 +73,21 @@ pub struct SessionHeader {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SessionEntry {
+    /// The operator's judgement of a visual test item.
+    Judgement {
+        /// The item (overall, greyscale, artefacts, uniformity, …).
+        item: String,
+        /// The pattern shown.
+        pattern: String,
+        /// What the operator was asked.
+        question: String,
+        /// Whether the criterion is met.
+        passed: bool,
+        /// The operator's note.
+        note: Option<String>,
+        /// When (RFC 3339).
+        at: String,
+    },
     /// Something that happened to the session itself (resumed, …).
     Note {
         /// What happened.
@@ -137,6 +152,7 @@ impl SessionEntry {
     pub fn step(&self) -> Option<String> {
         match self {
             Self::Note { .. } => None,
+            Self::Judgement { item, .. } => Some(format!("visual/{item}")),
             Self::AmbientLuminance { .. } => Some(STEP_AMBIENT_LUMINANCE.into()),
             Self::Illuminance { .. } => Some(STEP_ILLUMINANCE.into()),
             Self::Response { pattern, .. } => Some(pattern.clone()),
@@ -299,6 +315,7 @@ impl Session {
     pub fn measurement_set(&self, path: &Path) -> MeasurementSet {
         let mut response: Vec<ResponseReading> = Vec::new();
         let mut uniformity: Vec<UniformityReading> = Vec::new();
+        let mut judgements: Vec<Judgement> = Vec::new();
         let mut ambient_luminance = None;
         let mut illuminance = None;
         for (i, e) in self.entries.iter().enumerate() {
@@ -306,6 +323,16 @@ impl Session {
             let origin = Origin { path: Some(path.to_owned()), line: Some(i + 2) };
             match e {
                 SessionEntry::Note { .. } => {}
+                SessionEntry::Judgement { item, pattern, question, passed, note, .. } => {
+                    judgements.retain(|j| &j.item != item);
+                    judgements.push(Judgement {
+                        item: item.clone(),
+                        pattern: pattern.clone(),
+                        question: question.clone(),
+                        passed: *passed,
+                        note: note.clone(),
+                    });
+                }
                 SessionEntry::AmbientLuminance { luminance_cd_m2, .. } => {
                     ambient_luminance = Some(*luminance_cd_m2)
                 }
@@ -359,6 +386,7 @@ impl Session {
             bit_depth: h.bit_depth,
             response,
             uniformity,
+            judgements,
         }
     }
 }

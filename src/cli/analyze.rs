@@ -69,6 +69,7 @@ pub struct AnalyzeArgs {
 enum TestArg {
     Acceptance,
     Constancy,
+    Daily,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,6 +196,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let test = match args.test {
         Some(TestArg::Acceptance) => TestType::Acceptance,
         Some(TestArg::Constancy) => TestType::Constancy,
+        Some(TestArg::Daily) => TestType::Daily,
         None => loaded.session.as_ref().map_or(TestType::Acceptance, |s| s.test),
     };
     let baseline = args

@@ -47,16 +47,16 @@ pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
             writeln!(out, "Lamb not known: taken as 0 cd/m²; the ambient rule is not evaluated")?
         }
     }
-    writeln!(
-        out,
-        "L'max {:.2} cd/m²   L'min {:.4} cd/m²   r' {:.1}   Kδ {:.2} % (interval DDL {}→{})",
-        a.lmax_cd_m2,
-        a.lmin_cd_m2,
-        a.luminance_ratio,
-        a.kdelta_percent,
-        a.contrast_response.intervals[a.contrast_response.worst_interval].ddl_low,
-        a.contrast_response.intervals[a.contrast_response.worst_interval].ddl_high,
-    )?;
+    if let (Some(lmax), Some(lmin), Some(ratio), Some(cr)) =
+        (a.lmax_cd_m2, a.lmin_cd_m2, a.luminance_ratio, a.contrast_response.as_ref())
+    {
+        let worst = &cr.intervals[cr.worst_interval];
+        writeln!(
+            out,
+            "L'max {lmax:.2} cd/m²   L'min {lmin:.4} cd/m²   r' {ratio:.1}   Kδ {:.2} % (interval DDL {}→{})",
+            cr.kdelta_percent, worst.ddl_low, worst.ddl_high,
+        )?;
+    }
     writeln!(out)?;
     let rows: Vec<[String; 4]> = a
         .verdicts
@@ -92,6 +92,14 @@ pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
             out,
             "  * provisional limit: the standard's own value is not confirmed; see calibration-data/README.md"
         )?;
+    }
+    if !a.visual.is_empty() {
+        writeln!(out, "visual checks:")?;
+        for j in &a.visual {
+            let note = j.note.as_deref().map(|n| format!(" — {n}")).unwrap_or_default();
+            let verdict = if j.passed { "pass" } else { "FAIL" };
+            writeln!(out, "  {:<12} {:<10} {verdict}{note}", j.item, j.pattern)?;
+        }
     }
     writeln!(out)?;
     let overall = match a.overall {
