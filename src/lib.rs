@@ -18,6 +18,7 @@ pub mod gsdf;
 pub mod journal;
 pub mod measurement;
 pub mod metrics;
+pub mod procedure;
 pub mod record;
 pub mod sequence;
 pub mod session;

@@ -1,37 +1,36 @@
-//! The measurement sequence of a JESRA X-0093 acceptance test, driven
-//! through the `Photometer` interface and written reading by reading to a
-//! session file.
+//! Walking a planned procedure: show each pattern, ask the operator what
+//! only a person can do, read the meter, and append every reading and
+//! judgement to the session journal (synced) before the next step.
 //!
-//! Order (JESRA X-0093 measured tests, as taught in the seed lecture):
-//! 1. ambient: illuminance at the display face (照度, recorded for reference)
-//!    and, with a telescopic meter, the luminance with the display off (Lamb);
-//! 2. contrast response, L'max, luminance ratio: the centre of JIRA
-//!    BN01…BN18 (DDL 0, 15, …, 255 in 8 bits; black background);
-//! 3. luminance uniformity and chromaticity: TG18-UN80 (80 % DDL) at the
-//!    centre and the four corners.
+//! Steps already in the journal are skipped, so a resumed session never
+//! asks again for what is already measured. No step sleeps: a reading takes
+//! as long as the meter integrates.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading};
 
 use crate::bench::{Shown, SimulatedDisplay};
-use crate::measurement::{Chromaticity, MeterSetup, Position};
+use crate::measurement::{Chromaticity, Position};
+use crate::procedure::{PlannedStep, StepAction};
 use crate::session::{SessionEntry, SessionWriteError, SessionWriter};
 
-/// What the sequence needs from the display side: show a level at the
-/// measured spot, switch off, and have the meter placed.
+/// What the sequence needs from the display side.
 pub trait Bench {
-    /// Show `pattern`, whose area under the meter has `ddl`.
-    fn show(&self, pattern: &str, ddl: u16);
-    /// Switch the display off (or show black with the backlight off).
+    /// Show `pattern`; `ddl` is the level under the meter when it matters.
+    fn show(&self, pattern: &str, ddl: Option<u16>);
+    /// Switch the display off (for the ambient readings).
     fn switch_off(&self);
-    /// Have the meter put at `position`.
+    /// The meter is now at `position` (a simulated bench moves its meter;
+    /// on a real bench the operator has been asked to).
     fn place_meter(&self, position: Position);
 }
 
 impl Bench for SimulatedDisplay {
-    fn show(&self, _pattern: &str, ddl: u16) {
-        SimulatedDisplay::show(self, Shown::Ddl(ddl));
+    fn show(&self, _pattern: &str, ddl: Option<u16>) {
+        // Visual patterns are not measured; a uniform mid-grey stands in.
+        SimulatedDisplay::show(self, Shown::Ddl(ddl.unwrap_or(self.model().full_scale() / 2)));
     }
     fn switch_off(&self) {
         SimulatedDisplay::show(self, Shown::Off);
@@ -41,17 +40,17 @@ impl Bench for SimulatedDisplay {
     }
 }
 
-/// The JIRA BN01…BN18 DDLs for `bit_depth` bits: 18 levels evenly from 0 to
-/// full scale (8 bits: 0, 15, …, 255; JIRA: 「0階調から15階調ごとに等間隔で
-/// 255階調まで割り振った18種類」).
-pub fn bn_levels(bit_depth: u8) -> Vec<u16> {
-    let full = f64::from((1u32 << bit_depth) - 1);
-    (0..18).map(|i| (f64::from(i) * full / 17.0).round() as u16).collect()
-}
-
-/// The TG18-UN80 DDL: 80 % of full scale (8 bits: 204, as EIZO RadiCS uses).
-pub fn un80_level(bit_depth: u8) -> u16 {
-    (0.8 * f64::from((1u32 << bit_depth) - 1)).round() as u16
+/// The person at the display: follows instructions and judges visual items.
+pub trait Operator {
+    /// Ask the operator to do something physical and wait until done.
+    fn instruct(&mut self, text: &str) -> Result<(), SequenceError>;
+    /// Ask a visual question; returns (criterion met, note).
+    fn judge(
+        &mut self,
+        item: &str,
+        pattern: &str,
+        question: &str,
+    ) -> Result<(bool, Option<String>), SequenceError>;
 }
 
 /// Why the sequence stopped.
@@ -60,7 +59,7 @@ pub enum SequenceError {
     /// The meter failed.
     #[error("{step}: {source}")]
     Meter {
-        /// The step (pattern and position).
+        /// The step.
         step: String,
         /// The meter's error.
         source: MeterError,
@@ -68,23 +67,47 @@ pub enum SequenceError {
     /// The session file could not be written.
     #[error(transparent)]
     Write(#[from] SessionWriteError),
+    /// The operator stopped the session.
+    #[error("stopped by the operator at {step}; the session can be resumed")]
+    Stopped {
+        /// Where.
+        step: String,
+    },
+    /// The operator's input could not be read.
+    #[error("cannot read the operator's answer: {0}")]
+    Input(String),
+    /// No meter can read illuminance.
+    #[error(
+        "the luminance meter cannot read illuminance; give an illuminance meter \
+         (--illuminance-meter SEL)"
+    )]
+    NoIlluminanceMeter,
 }
 
 /// One step done, for a progress display.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepDone {
-    /// 1-based step number.
+    /// 1-based number of the step among those run now.
     pub index: usize,
-    /// Number of steps.
+    /// Number of steps run now.
     pub total: usize,
-    /// What was measured.
-    pub what: String,
-    /// The value and its unit.
+    /// The step's id.
+    pub id: String,
+    /// The value and its unit, or the judgement.
     pub value: String,
 }
 
-/// Time budget for one reading: generous, since a real meter may integrate
-/// for seconds at black; the meter's own capability sets the floor.
+/// The meters of a session.
+pub struct Meters<'a> {
+    /// The luminance meter.
+    pub luminance: &'a mut dyn Photometer,
+    /// A separate illuminance meter, when the luminance meter has no
+    /// illuminance mode.
+    pub illuminance: Option<&'a mut dyn Photometer>,
+}
+
+/// Time budget for one reading: the meter's worst case (low light can take
+/// seconds), never less than 10 s.
 fn budget(meter: &dyn Photometer) -> Duration {
     meter.capabilities().worst_case_reading_time.max(Duration::from_secs(10))
 }
@@ -97,97 +120,135 @@ fn xy(r: &Reading) -> Option<Chromaticity> {
     r.chromaticity.map(|c| Chromaticity { x: c.x, y: c.y })
 }
 
-/// Run the acceptance measurements. Each reading is appended to `session`
-/// (and synced) before the next is taken; `progress` hears of each step.
-pub fn run_acceptance(
-    bench: &dyn Bench,
+fn raw(r: &Reading) -> String {
+    String::from_utf8_lossy(&r.raw).into_owned()
+}
+
+fn read(
     meter: &mut dyn Photometer,
-    setup: MeterSetup,
-    bit_depth: u8,
+    request: MeasureRequest,
+    step: &str,
+) -> Result<Reading, SequenceError> {
+    meter
+        .measure(&request, &mut |_| {})
+        .map_err(|source| SequenceError::Meter { step: step.to_string(), source })
+}
+
+/// Run the steps of `plan` not in `done`, in order.
+pub fn run(
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: &dyn Bench,
+    meters: Meters<'_>,
+    operator: &mut dyn Operator,
     session: &mut SessionWriter,
     progress: &mut dyn FnMut(StepDone),
 ) -> Result<(), SequenceError> {
-    let levels = bn_levels(bit_depth);
-    let un80 = un80_level(bit_depth);
-    let total =
-        1 + usize::from(setup.readings_include_ambient()) + levels.len() + Position::FIVE.len();
-    let mut index = 0;
-    let mut done = |what: String, value: String| {
-        index += 1;
-        progress(StepDone { index, total, what, value });
-    };
-    let read = |meter: &mut dyn Photometer, request: MeasureRequest, step: &str| {
-        meter
-            .measure(&request, &mut |_| {})
-            .map_err(|source| SequenceError::Meter { step: step.to_string(), source })
-    };
-
-    let limit = budget(meter);
-    bench.switch_off();
-    bench.place_meter(Position::Centre);
-    let step = "ambient illuminance (display off)";
-    let r = read(meter, MeasureRequest::illuminance(limit), step)?;
-    session.append(&SessionEntry::Illuminance {
-        illuminance_lx: r.value,
-        raw: String::from_utf8_lossy(&r.raw).into_owned(),
-        at: now(),
-    })?;
-    done(step.into(), format!("{:.1} lx", r.value));
-    if setup.readings_include_ambient() {
-        let step = "ambient luminance Lamb (display off)";
-        let r = read(meter, MeasureRequest::luminance(limit), step)?;
-        session.append(&SessionEntry::AmbientLuminance {
-            luminance_cd_m2: r.value,
-            raw: String::from_utf8_lossy(&r.raw).into_owned(),
-            at: now(),
-        })?;
-        done(step.into(), format!("{:.4} cd/m²", r.value));
-    }
-
-    for (i, &ddl) in levels.iter().enumerate() {
-        let pattern = format!("JIRA-BN{:02}", i + 1);
-        bench.show(&pattern, ddl);
-        let step = format!("{pattern} (DDL {ddl}) centre");
-        let r = read(meter, MeasureRequest::luminance(limit), &step)?;
-        session.append(&SessionEntry::Response {
-            pattern,
-            ddl,
-            luminance_cd_m2: r.value,
-            chromaticity: xy(&r),
-            raw: String::from_utf8_lossy(&r.raw).into_owned(),
-            at: now(),
-        })?;
-        done(step, format!("{:.4} cd/m²", r.value));
-    }
-
-    bench.show("TG18-UN80", un80);
-    for position in Position::FIVE {
-        bench.place_meter(position);
-        let step = format!("TG18-UN80 (DDL {un80}) {position}");
-        let r = read(meter, MeasureRequest::luminance(limit), &step)?;
-        session.append(&SessionEntry::Uniformity {
-            pattern: "TG18-UN80".into(),
-            position,
-            ddl: un80,
-            luminance_cd_m2: r.value,
-            chromaticity: xy(&r),
-            raw: String::from_utf8_lossy(&r.raw).into_owned(),
-            at: now(),
-        })?;
-        done(step, format!("{:.2} cd/m²", r.value));
+    let Meters { luminance, mut illuminance } = meters;
+    let todo: Vec<&PlannedStep> = plan.iter().filter(|s| !done.contains(&s.id)).collect();
+    let total = todo.len();
+    let mut display_off = false;
+    let mut meter_at: Option<Position> = None;
+    for (i, step) in todo.into_iter().enumerate() {
+        let value = match &step.action {
+            StepAction::Judge { item, question } => {
+                let pattern = step.pattern.as_deref().unwrap_or("");
+                if display_off {
+                    operator.instruct("Switch the display back on.")?;
+                    display_off = false;
+                }
+                bench.show(pattern, None);
+                let (passed, note) = operator.judge(item, pattern, question)?;
+                session.append(&SessionEntry::Judgement {
+                    item: item.clone(),
+                    pattern: pattern.into(),
+                    question: question.clone(),
+                    passed,
+                    note,
+                    at: now(),
+                })?;
+                if passed { "pass".to_string() } else { "FAIL".to_string() }
+            }
+            StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => {
+                if !display_off {
+                    operator.instruct(
+                        "Switch the display off (room light as in use); place the meters at the \
+                         centre of the screen face.",
+                    )?;
+                    bench.switch_off();
+                    bench.place_meter(Position::Centre);
+                    meter_at = Some(Position::Centre);
+                    display_off = true;
+                }
+                if step.action == StepAction::ReadIlluminance {
+                    let meter: &mut dyn Photometer = match illuminance.as_deref_mut() {
+                        Some(m) => m,
+                        None if luminance.capabilities().illuminance => &mut *luminance,
+                        None => return Err(SequenceError::NoIlluminanceMeter),
+                    };
+                    let limit = budget(meter);
+                    let r = read(meter, MeasureRequest::illuminance(limit), &step.id)?;
+                    session.append(&SessionEntry::Illuminance {
+                        illuminance_lx: r.value,
+                        raw: raw(&r),
+                        at: now(),
+                    })?;
+                    format!("{:.1} lx", r.value)
+                } else {
+                    let limit = budget(luminance);
+                    let r = read(luminance, MeasureRequest::luminance(limit), &step.id)?;
+                    session.append(&SessionEntry::AmbientLuminance {
+                        luminance_cd_m2: r.value,
+                        raw: raw(&r),
+                        at: now(),
+                    })?;
+                    format!("{:.4} cd/m²", r.value)
+                }
+            }
+            StepAction::ReadResponse { ddl } | StepAction::ReadUniformity { ddl, .. } => {
+                let pattern = step.pattern.clone().unwrap_or_default();
+                let position = match step.action {
+                    StepAction::ReadUniformity { position, .. } => position,
+                    _ => Position::Centre,
+                };
+                if display_off {
+                    operator.instruct("Switch the display back on.")?;
+                    display_off = false;
+                }
+                bench.show(&pattern, Some(*ddl));
+                if meter_at != Some(position) {
+                    operator.instruct(&format!(
+                        "Place the meter at the {position} measurement square of {pattern}."
+                    ))?;
+                    bench.place_meter(position);
+                    meter_at = Some(position);
+                }
+                let limit = budget(luminance);
+                let r = read(luminance, MeasureRequest::luminance(limit), &step.id)?;
+                let entry = match step.action {
+                    StepAction::ReadUniformity { position, .. } => SessionEntry::Uniformity {
+                        pattern,
+                        position,
+                        ddl: *ddl,
+                        luminance_cd_m2: r.value,
+                        chromaticity: xy(&r),
+                        raw: raw(&r),
+                        at: now(),
+                    },
+                    _ => SessionEntry::Response {
+                        pattern,
+                        ddl: *ddl,
+                        luminance_cd_m2: r.value,
+                        chromaticity: xy(&r),
+                        raw: raw(&r),
+                        at: now(),
+                    },
+                };
+                session.append(&entry)?;
+                format!("{:.4} cd/m²", r.value)
+            }
+        };
+        progress(StepDone { index: i + 1, total, id: step.id.clone(), value });
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bn_levels_are_jira_levels() {
-        assert_eq!(bn_levels(8), (0..18).map(|i| i * 15).collect::<Vec<u16>>());
-        let ten = bn_levels(10);
-        assert_eq!((ten[0], ten[17], ten.len()), (0, 1023, 18));
-        assert_eq!(un80_level(8), 204);
-    }
 }

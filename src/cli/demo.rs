@@ -10,11 +10,12 @@ use monqc::bench::{DisplayModel, Panel, SimulatedDisplay};
 use monqc::contrast_response::JndInverse;
 use monqc::criteria::{Criteria, TestType};
 use monqc::measurement::MeterSetup;
-use monqc::sequence;
+use monqc::procedure::Procedure;
+use monqc::sequence::{self, Meters};
 use monqc::session::{self, MeterInfo, SessionHeader, SessionWriter};
 use monqc_drivers::{Photometer, SimulatedPhotometer};
 
-use super::{Outcome, verdicts};
+use super::{Outcome, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -169,9 +170,21 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         started: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
     let mut writer = SessionWriter::create(&path, &header)?;
-    sequence::run_acceptance(&display, &mut meter, setup, model.bit_depth, &mut writer, &mut |s| {
-        eprintln!("[{:>2}/{}] {:<42} {}", s.index, s.total, s.what, s.value);
-    })
+    // The demo measures; the visual items need a person (`monqc run`).
+    let plan = Procedure::built_in(&criteria.standard.id, TestType::Acceptance)?.plan(
+        setup,
+        model.bit_depth,
+        false,
+    );
+    sequence::run(
+        &plan,
+        &Default::default(),
+        &display,
+        Meters { luminance: &mut meter, illuminance: None },
+        &mut operator::Unattended,
+        &mut writer,
+        &mut operator::print_progress,
+    )
     .with_context(|| format!("the readings taken so far are in {}", path.display()))?;
 
     let s = session::read(&path)?;

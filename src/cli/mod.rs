@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod demo;
 mod gsdf;
+mod operator;
 mod verdicts;
 
 /// What a command concluded, mapped to the process exit code.

@@ -1,0 +1,276 @@
+//! Test procedures as data: which patterns in which order, what to measure
+//! where, which visual items the operator judges.
+//!
+//! One TOML file per standard in `calibration-data/procedures/`, one
+//! `[[procedure]]` per test type (compiled in, like the criteria). A
+//! procedure is expanded into a [`PlannedStep`] list for a meter set-up and
+//! bit depth; each planned step has a stable id, which is how a resumed
+//! session knows what is already done.
+
+use serde::Deserialize;
+
+use crate::criteria::TestType;
+use crate::measurement::{MeterSetup, Position};
+use crate::session::{STEP_AMBIENT_LUMINANCE, STEP_ILLUMINANCE};
+
+/// The procedure tables shipped with monqc: (standard id, contents).
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("jesra-x0093", include_str!("../calibration-data/procedures/jesra-x0093.toml")),
+    ("iec-62563-2", include_str!("../calibration-data/procedures/iec-62563-2.toml")),
+    ("aapm-tg18", include_str!("../calibration-data/procedures/aapm-tg18.toml")),
+];
+
+/// One step as written in a procedure file.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum StepSpec {
+    /// The operator judges a visual item on a pattern.
+    Visual {
+        /// Item id (overall, greyscale, …).
+        item: String,
+        /// Pattern shown.
+        pattern: String,
+        /// The question put to the operator.
+        question: String,
+    },
+    /// Illuminance at the display face, display off.
+    Illuminance,
+    /// Luminance with the display off (telescopic set-up only: a contact
+    /// meter cannot see reflected room light).
+    AmbientLuminance,
+    /// The luminance response: patch centres at `points` levels from 0 to
+    /// full scale.
+    Response {
+        /// Pattern family: `JIRA-BN` (BN01…) or `TG18-LN12` (-01…).
+        pattern: String,
+        /// Number of levels.
+        points: usize,
+    },
+    /// Uniformity: one field at 80 % at the centre and the four corners.
+    Uniformity {
+        /// Pattern shown.
+        pattern: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProcedure {
+    test: TestType,
+    title: String,
+    #[serde(rename = "step")]
+    steps: Vec<StepSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(rename = "procedure")]
+    procedures: Vec<RawProcedure>,
+}
+
+/// A procedure for one standard and test type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Procedure {
+    /// Standard id.
+    pub standard: String,
+    /// Test type.
+    pub test: TestType,
+    /// Title as shown to the operator.
+    pub title: String,
+    /// The steps as written.
+    pub steps: Vec<StepSpec>,
+}
+
+/// What a planned step does.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepAction {
+    /// Ask the operator a visual question.
+    Judge {
+        /// Item id.
+        item: String,
+        /// The question.
+        question: String,
+    },
+    /// Read illuminance with the display off.
+    ReadIlluminance,
+    /// Read luminance with the display off.
+    ReadAmbientLuminance,
+    /// Read a luminance-response patch centre.
+    ReadResponse {
+        /// Its DDL.
+        ddl: u16,
+    },
+    /// Read a uniformity point.
+    ReadUniformity {
+        /// Where.
+        position: Position,
+        /// DDL of the field.
+        ddl: u16,
+    },
+}
+
+/// One concrete step of a session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedStep {
+    /// Stable id (the same id [`crate::session::SessionEntry::step`] gives).
+    pub id: String,
+    /// Pattern to show (None: display off).
+    pub pattern: Option<String>,
+    /// What to do.
+    pub action: StepAction,
+}
+
+/// Why a procedure is not available.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcedureError {
+    /// The built-in table does not parse (a bug caught by the tests).
+    #[error("procedure table for {standard}: {message}")]
+    Syntax {
+        /// Standard.
+        standard: String,
+        /// Parser message.
+        message: String,
+    },
+    /// No procedure for the standard or test type.
+    #[error("no {test} procedure for standard `{standard}`; known standards: {known}")]
+    Unknown {
+        /// Standard asked for.
+        standard: String,
+        /// Test asked for.
+        test: TestType,
+        /// What exists.
+        known: String,
+    },
+}
+
+impl Procedure {
+    /// The built-in procedure for `standard` and `test`.
+    pub fn built_in(standard: &str, test: TestType) -> Result<Self, ProcedureError> {
+        let known = BUILT_IN.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ");
+        let unknown =
+            || ProcedureError::Unknown { standard: standard.into(), test, known: known.clone() };
+        let (id, text) =
+            BUILT_IN.iter().find(|(s, _)| s.eq_ignore_ascii_case(standard)).ok_or_else(unknown)?;
+        let file: RawFile = toml::from_str(text).map_err(|e| ProcedureError::Syntax {
+            standard: (*id).into(),
+            message: e.to_string(),
+        })?;
+        let raw = file.procedures.into_iter().find(|p| p.test == test).ok_or_else(unknown)?;
+        Ok(Self { standard: (*id).into(), test, title: raw.title, steps: raw.steps })
+    }
+
+    /// Expand into concrete steps for a meter `setup` and `bit_depth`.
+    /// `measure` false drops the measured steps (visual only); `judge`
+    /// false drops the visual ones (measurement only, as `monqc demo`).
+    pub fn plan(&self, setup: MeterSetup, bit_depth: u8, judge: bool) -> Vec<PlannedStep> {
+        let full = f64::from((1u32 << bit_depth) - 1);
+        let mut plan = Vec::new();
+        for step in &self.steps {
+            match step {
+                StepSpec::Visual { item, pattern, question } if judge => plan.push(PlannedStep {
+                    id: format!("visual/{item}"),
+                    pattern: Some(pattern.clone()),
+                    action: StepAction::Judge { item: item.clone(), question: question.clone() },
+                }),
+                StepSpec::Visual { .. } => {}
+                StepSpec::Illuminance => plan.push(PlannedStep {
+                    id: STEP_ILLUMINANCE.into(),
+                    pattern: None,
+                    action: StepAction::ReadIlluminance,
+                }),
+                StepSpec::AmbientLuminance if setup.readings_include_ambient() => {
+                    plan.push(PlannedStep {
+                        id: STEP_AMBIENT_LUMINANCE.into(),
+                        pattern: None,
+                        action: StepAction::ReadAmbientLuminance,
+                    })
+                }
+                StepSpec::AmbientLuminance => {}
+                StepSpec::Response { pattern, points } => {
+                    let n = (*points).max(2);
+                    for i in 0..n {
+                        // JIRA BN01…BN18 and TG18-LN12-01…18: evenly from 0 to
+                        // full scale (8 bits: 0, 15, …, 255).
+                        let ddl = (i as f64 * full / (n - 1) as f64).round() as u16;
+                        let name = if pattern.ends_with("BN") {
+                            format!("{pattern}{:02}", i + 1)
+                        } else {
+                            format!("{pattern}-{:02}", i + 1)
+                        };
+                        plan.push(PlannedStep {
+                            id: name.clone(),
+                            pattern: Some(name),
+                            action: StepAction::ReadResponse { ddl },
+                        });
+                    }
+                }
+                StepSpec::Uniformity { pattern } => {
+                    // TG18-UN80: 80 % of full scale (204 of 255).
+                    let ddl = (0.8 * full).round() as u16;
+                    for position in Position::FIVE {
+                        plan.push(PlannedStep {
+                            id: format!("{pattern}/{position}"),
+                            pattern: Some(pattern.clone()),
+                            action: StepAction::ReadUniformity { position, ddl },
+                        });
+                    }
+                }
+            }
+        }
+        plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_procedure_parses_for_every_test() {
+        for (standard, _) in BUILT_IN {
+            for test in [TestType::Acceptance, TestType::Constancy, TestType::Daily] {
+                let p = Procedure::built_in(standard, test).unwrap();
+                assert!(!p.steps.is_empty(), "{standard} {test}");
+            }
+        }
+    }
+
+    #[test]
+    fn jesra_acceptance_plan() {
+        let p = Procedure::built_in("jesra-x0093", TestType::Acceptance).unwrap();
+        let plan = p.plan(MeterSetup::Telescopic, 8, true);
+        let ids: Vec<&str> = plan.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(&ids[..2], ["visual/overall", "visual/greyscale"]);
+        assert!(ids.contains(&"ambient-luminance"));
+        let bn: Vec<u16> = plan
+            .iter()
+            .filter_map(|s| match s.action {
+                StepAction::ReadResponse { ddl } => Some(ddl),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(bn, (0..18).map(|i| i * 15).collect::<Vec<u16>>());
+        assert_eq!(
+            plan.iter().find(|s| s.id == "JIRA-BN18").unwrap().pattern.as_deref(),
+            Some("JIRA-BN18")
+        );
+        assert!(ids.contains(&"TG18-UN80/bottom-right"));
+        // A contact meter cannot read Lamb; visual steps can be left out.
+        let contact = p.plan(MeterSetup::Contact, 8, false);
+        assert!(
+            !contact.iter().any(|s| s.id == "ambient-luminance" || s.id.starts_with("visual/"))
+        );
+        // Every id is unique, so resume can go by id.
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+    }
+
+    #[test]
+    fn unknown_standard() {
+        let err = Procedure::built_in("din-6868-157", TestType::Daily).unwrap_err().to_string();
+        assert!(err.contains("jesra-x0093"), "{err}");
+    }
+}
