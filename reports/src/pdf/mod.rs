@@ -49,8 +49,10 @@ impl std::fmt::Debug for PdfWriter {
 }
 
 /// Resource name of the report font; fixed, where printpdf would pick a random one.
+/// printpdf also takes its first six letters as the subset tag of /BaseFont
+/// ("MQCIPA+IPAexGothic"), which ISO 32000-1 §9.6.4 wants as six capitals.
 fn font_id() -> FontId {
-    FontId("F1".to_owned())
+    FontId("MQCIPA".to_owned())
 }
 
 // Page geometry, in points (A4 portrait: 210 mm × 297 mm).

@@ -20,7 +20,7 @@ pub fn identity() -> RecordIdentity {
 /// Options with a fixed clock and version.
 pub fn options() -> PdfOptions {
     PdfOptions {
-        created_unix_s: 1_795_689_000, // 2026-11-26 07:10:00 UTC
+        created_unix_s: 1_795_677_000, // 2026-11-26 07:10:00 UTC
         producer: "monqc 0.1.0".into(),
         document_id: identity().content_hash,
     }
