@@ -226,8 +226,9 @@ fn draw_contrast_response<DB: DrawingBackend>(
         .y_label_area_size(scale.pt(40.0));
     if spec.log_y {
         let (y0, y1) = log_range(ys, 1.15)?;
-        let mut chart =
-            builder.build_cartesian_2d(x0..x1, (y0..y1).log_scale()).map_err(plot_err)?;
+        let mut chart = builder
+            .build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)))
+            .map_err(plot_err)?;
         contrast_response_series(&mut chart, spec, lang, scale)
     } else {
         let (y0, y1) = padded_range(ys, 0.08);
@@ -287,7 +288,7 @@ fn draw_luminance_response<DB: DrawingBackend>(
         .margin(scale.pt(6.0))
         .x_label_area_size(scale.pt(26.0))
         .y_label_area_size(scale.pt(40.0))
-        .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+        .build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)))
         .map_err(plot_err)?;
     axes(&mut chart, lang.label(Label::AxisDdl), lang.label(Label::AxisLuminance), scale)?;
     line_series(
@@ -514,6 +515,28 @@ where
     Ok(())
 }
 
+/// Tick values for a log axis over [lo, hi]: 1-2-5 per decade, or every integer
+/// multiple when the axis spans less than two decades (plotters alone would put a
+/// single tick on such an axis).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let first = lo.log10().floor() as i32;
+    let last = hi.log10().ceil() as i32;
+    let mantissas: &[f64] = if last - first <= 2 {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    } else {
+        &[1.0, 2.0, 5.0]
+    };
+    (first..=last)
+        .flat_map(|e| {
+            // Dividing for negative exponents keeps 9e-3 at the double nearest 0.009.
+            mantissas
+                .iter()
+                .map(move |m| if e < 0 { m / 10f64.powi(-e) } else { m * 10f64.powi(e) })
+        })
+        .filter(|v| (lo..=hi).contains(v))
+        .collect()
+}
+
 /// A short, stable rendering of an axis value: no trailing zeros, at most 4 significant
 /// decimals, and no "-0".
 pub(crate) fn trim_float(v: f64) -> String {
@@ -524,7 +547,7 @@ pub(crate) fn trim_float(v: f64) -> String {
         format!("{v:.0}")
     } else if a >= 1.0 {
         format!("{v:.2}")
-    } else if a >= 0.01 {
+    } else if a >= 0.001 {
         format!("{v:.4}")
     } else {
         format!("{v:.2e}")
@@ -547,7 +570,18 @@ mod tests {
         assert_eq!(trim_float(1.5), "1.5");
         assert_eq!(trim_float(350.0), "350");
         assert_eq!(trim_float(0.0125), "0.0125");
+        assert_eq!(trim_float(0.005), "0.005");
         assert_eq!(trim_float(-0.00001), "-1.00e-5");
+    }
+
+    #[test]
+    fn log_ticks_follow_the_span() {
+        assert_eq!(
+            log_ticks(0.5, 600.0),
+            vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0]
+        );
+        let narrow = log_ticks(0.005, 0.04);
+        assert_eq!(narrow, vec![0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.02, 0.03, 0.04]);
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn contrast_response() -> ContrastResponse {
         measured,
         expected: expected.collect(),
         tolerance_fraction: 0.15,
-        log_y: false,
+        log_y: true,
     }
 }
 
