@@ -52,6 +52,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(dir.join(format!("{name}.pdf")), &bytes)?;
         }
     }
+    // One report per process, as `monqc report` does: parse the font, write once.
+    let t = Instant::now();
+    let cold = PdfWriter::new()?.write(&cases[0].1, &sample::options())?;
+    println!(
+        "cold (new writer + acceptance-ja, {} KB): {:.1} ms",
+        cold.len() / 1024,
+        t.elapsed().as_secs_f64() * 1e3
+    );
     Ok(())
 }
 

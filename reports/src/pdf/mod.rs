@@ -652,15 +652,32 @@ impl<'a> Layout<'a> {
         self.text(word_x, baseline + 2.5, 17.0, color, word);
         if let Some(reason) = reason {
             let x = word_x + self.font.width_pt(word, 17.0) + 14.0;
-            self.text(x, baseline, BODY_PT, colors::NOT_EVALUATED, reason);
+            // One line in the banner; a longer reason belongs in the notes.
+            let room = MARGIN_X + CONTENT_W - 8.0 - x;
+            let line = self.font.wrap(reason, BODY_PT, room).into_iter().next().unwrap_or_default();
+            let line = if line.chars().count() < reason.chars().count() {
+                format!(
+                    "{}…",
+                    line.trim_end()
+                        .chars()
+                        .take(line.chars().count().saturating_sub(1))
+                        .collect::<String>()
+                )
+            } else {
+                line
+            };
+            self.text(x, baseline, BODY_PT, colors::NOT_EVALUATED, &line);
         }
         self.y = top + height + 14.0;
     }
 
     fn figure(&mut self, fig: &Figure) -> Result<(), Error> {
-        let height = f64::from(fig.height_mm) * 72.0 / 25.4;
         let caption_lines = self.font.wrap(&fig.caption, BODY_PT - 0.5, CONTENT_W).len();
-        self.ensure_space(height + caption_lines as f64 * BODY_PT * LINE_GAP + 8.0);
+        let caption_h = caption_lines as f64 * BODY_PT * LINE_GAP + 8.0;
+        // A figure never runs past one page, whatever height was asked for.
+        let height = (f64::from(fig.height_mm) * 72.0 / 25.4)
+            .clamp(40.0, CONTENT_BOTTOM - CONTENT_TOP - caption_h);
+        self.ensure_space(height + caption_h);
         let mut ops = Vec::new();
         let canvas =
             PdfCanvas::new(self.font, &mut ops, (MARGIN_X, PAGE_H - self.y), (CONTENT_W, height));
@@ -852,6 +869,90 @@ mod tests {
         }
         let err = PdfWriter::new().unwrap().write(&r, &options()).unwrap_err();
         assert!(matches!(err, Error::RaggedTable { row: 1, found: 1, expected: 2, .. }), "{err}");
+    }
+
+    fn with_figure(spec: crate::FigureSpec) -> Result<Vec<u8>, Error> {
+        let mut r = report(1);
+        r.blocks.push(Block::Figure(crate::Figure { caption: "c".into(), spec, height_mm: 900.0 }));
+        PdfWriter::new().unwrap().write(&r, &options())
+    }
+
+    #[test]
+    fn bad_figure_data_is_an_error_not_a_panic() {
+        use crate::figure::*;
+        let empty = LuminanceResponse { measured: vec![], target: vec![] };
+        assert!(matches!(with_figure(FigureSpec::LuminanceResponse(empty)), Err(Error::Figure(_))));
+        let non_positive = ContrastResponse {
+            measured: vec![Point::new(1.0, 0.0), Point::new(2.0, -1.0)],
+            expected: vec![],
+            tolerance_fraction: 0.15,
+            log_y: true,
+        };
+        let r = with_figure(FigureSpec::ContrastResponse(non_positive));
+        assert!(matches!(r, Err(Error::Figure(_))), "{r:?}");
+        let outside = UniformityMap {
+            rows: 1,
+            cols: 1,
+            cells: vec![UniformityCell {
+                row: 1,
+                col: 0,
+                value: "1".into(),
+                deviation_percent: 0.0,
+            }],
+            deviation_limit_percent: 30.0,
+        };
+        assert!(matches!(with_figure(FigureSpec::UniformityMap(outside)), Err(Error::Figure(_))));
+        let empty_grid =
+            UniformityMap { rows: 0, cols: 3, cells: vec![], deviation_limit_percent: 0.0 };
+        assert!(matches!(
+            with_figure(FigureSpec::UniformityMap(empty_grid)),
+            Err(Error::Figure(_))
+        ));
+    }
+
+    #[test]
+    fn odd_but_drawable_figure_data_still_writes() {
+        use crate::figure::*;
+        // NaN points, a flat trend, no points at all, and an over-tall figure.
+        let nan = ContrastResponse {
+            measured: vec![Point::new(f64::NAN, 0.01), Point::new(10.0, f64::NAN)],
+            expected: vec![Point::new(1.0, 0.02), Point::new(2.0, 0.02)],
+            tolerance_fraction: 0.1,
+            log_y: false,
+        };
+        with_figure(FigureSpec::ContrastResponse(nan)).unwrap();
+        let flat = Trend {
+            metric: "m".into(),
+            points: vec![TrendPoint { label: "a".into(), value: 5.0 }],
+            baseline: Some(5.0),
+            limits: vec![],
+        };
+        with_figure(FigureSpec::Trend(flat)).unwrap();
+        let none = Trend { metric: "m".into(), points: vec![], baseline: None, limits: vec![] };
+        with_figure(FigureSpec::Trend(none)).unwrap();
+    }
+
+    #[test]
+    fn a_long_reason_in_the_banner_is_shortened_with_an_ellipsis() {
+        let mut r = report(1);
+        let reason = "照度計が接続されていなかったため周囲光の測定を実施できなかった。".repeat(4);
+        r.blocks.insert(0, Block::OverallVerdict(Verdict::NotEvaluated { reason }));
+        let writer = PdfWriter::new().unwrap();
+        let mut layout = Layout::new(&writer.font, &r);
+        layout.block(&r.blocks[0], 0).unwrap();
+        assert!(layout.missing_glyphs.is_none());
+        let shown: Vec<String> = layout.pages[0]
+            .iter()
+            .filter_map(|op| match op {
+                Op::ShowText { items } => match &items[0] {
+                    TextItem::Text(t) => Some(t.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let line = shown.iter().find(|t| t.starts_with("照度計")).expect("reason drawn");
+        assert!(line.ends_with('…') && line.chars().count() < 60, "{line}");
     }
 
     #[test]
