@@ -191,21 +191,74 @@ fn log_range(values: impl Iterator<Item = f64>, pad: f64) -> Result<(f64, f64), 
     Ok((lo / pad, hi * pad))
 }
 
-fn legend_style<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, impl CoordTranslate>,
+/// How a legend entry is marked.
+enum Mark {
+    Band(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Dot(RGBColor),
+}
+
+/// Which corner of the plot the legend sits in.
+enum Corner {
+    UpperRight,
+    LowerRight,
+}
+
+/// Draws a legend box sized with the backend's own text metrics (plotters' built-in
+/// legend guesses widths from byte counts, which clips Latin labels).
+fn legend<DB: DrawingBackend, CT: CoordTranslate>(
+    plot: &DrawingArea<DB, CT>,
+    entries: &[(Mark, String)],
+    corner: Corner,
     scale: FigureScale,
-    position: SeriesLabelPosition,
 ) -> Result<(), Error> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .margin(scale.pt(6.0))
-        .legend_area_size(scale.pt(18.0))
-        .label_font(scale.font(7.5))
-        .background_style(WHITE.mix(1.0))
-        .border_style(palette::GRID)
-        .draw()
-        .map_err(plot_err)
+    let area = plot.strip_coord_spec();
+    let (w, h) = area.dim_in_pixel();
+    let font = scale.font(7.5);
+    let mut text_w = 0;
+    for (_, text) in entries {
+        text_w = text_w.max(area.estimate_text_size(text, &font).map_err(plot_err)?.0 as i32);
+    }
+    let (pad, mark_w, line_h) = (scale.pt(4.0), scale.pt(14.0), scale.pt(10.0));
+    let box_w = pad + mark_w + pad + text_w + pad;
+    let box_h = 2 * pad + line_h * entries.len() as i32;
+    let x0 = w as i32 - box_w - scale.pt(5.0);
+    let y0 = match corner {
+        Corner::UpperRight => scale.pt(5.0),
+        Corner::LowerRight => h as i32 - box_h - scale.pt(5.0),
+    };
+    let rect = [(x0, y0), (x0 + box_w, y0 + box_h)];
+    area.draw(&Rectangle::new(rect, WHITE.filled())).map_err(plot_err)?;
+    area.draw(&Rectangle::new(rect, palette::GRID.stroke_width(scale.stroke(0.5))))
+        .map_err(plot_err)?;
+    let label_font =
+        font.pos(text_anchor::Pos::new(text_anchor::HPos::Left, text_anchor::VPos::Center));
+    for (i, (mark, text)) in entries.iter().enumerate() {
+        let cy = y0 + pad + line_h * i as i32 + line_h / 2;
+        let (mx0, mx1) = (x0 + pad, x0 + pad + mark_w);
+        let line = |c: RGBColor| c.stroke_width(scale.stroke(0.9));
+        match mark {
+            Mark::Band(c) => area.draw(&Rectangle::new(
+                [(mx0, cy - scale.pt(3.0)), (mx1, cy + scale.pt(3.0))],
+                c.filled(),
+            )),
+            Mark::Line(c) => area.draw(&PathElement::new([(mx0, cy), (mx1, cy)], line(*c))),
+            Mark::Dashed(c) => {
+                let third = (mx1 - mx0) / 3;
+                area.draw(&PathElement::new([(mx0, cy), (mx0 + third, cy)], line(*c))).and_then(
+                    |_| area.draw(&PathElement::new([(mx1 - third, cy), (mx1, cy)], line(*c))),
+                )
+            }
+            Mark::Dot(c) => {
+                area.draw(&Circle::new(((mx0 + mx1) / 2, cy), scale.pt(1.8), c.filled()))
+            }
+        }
+        .map_err(plot_err)?;
+        area.draw(&Text::new(text.clone(), (mx1 + pad, cy), label_font.clone()))
+            .map_err(plot_err)?;
+    }
+    Ok(())
 }
 
 fn draw_contrast_response<DB: DrawingBackend>(
@@ -256,23 +309,15 @@ where
         format!("{} (±{}%)", lang.label(Label::LegendTolerance), trim_float(tol * 100.0));
     chart
         .draw_series(std::iter::once(Polygon::new(band, palette::BAND.filled())))
-        .map_err(plot_err)?
-        .label(tolerance)
-        .legend(move |(x, y)| {
-            Rectangle::new(
-                [(x, y - scale.pt(3.0)), (x + scale.pt(12.0), y + scale.pt(3.0))],
-                palette::BAND.filled(),
-            )
-        });
-    line_series(
-        chart,
-        &spec.expected,
-        palette::EXPECTED,
-        lang.label(Label::LegendExpected),
-        scale,
-    )?;
-    point_series(chart, &spec.measured, lang.label(Label::LegendMeasured), scale)?;
-    legend_style(chart, scale, SeriesLabelPosition::UpperRight)
+        .map_err(plot_err)?;
+    line_series(chart, &spec.expected, palette::EXPECTED, scale)?;
+    point_series(chart, &spec.measured, scale)?;
+    let entries = [
+        (Mark::Band(palette::BAND), tolerance),
+        (Mark::Line(palette::EXPECTED), lang.label(Label::LegendExpected).to_owned()),
+        (Mark::Dot(palette::MEASURED), lang.label(Label::LegendMeasured).to_owned()),
+    ];
+    legend(chart.plotting_area(), &entries, Corner::UpperRight, scale)
 }
 
 fn draw_luminance_response<DB: DrawingBackend>(
@@ -291,15 +336,13 @@ fn draw_luminance_response<DB: DrawingBackend>(
         .build_cartesian_2d(x0..x1, (y0..y1).log_scale().with_key_points(log_ticks(y0, y1)))
         .map_err(plot_err)?;
     axes(&mut chart, lang.label(Label::AxisDdl), lang.label(Label::AxisLuminance), scale)?;
-    line_series(
-        &mut chart,
-        &spec.target,
-        palette::EXPECTED,
-        lang.label(Label::LegendTarget),
-        scale,
-    )?;
-    point_series(&mut chart, &spec.measured, lang.label(Label::LegendMeasured), scale)?;
-    legend_style(&mut chart, scale, SeriesLabelPosition::LowerRight)
+    line_series(&mut chart, &spec.target, palette::EXPECTED, scale)?;
+    point_series(&mut chart, &spec.measured, scale)?;
+    let entries = [
+        (Mark::Line(palette::EXPECTED), lang.label(Label::LegendTarget).to_owned()),
+        (Mark::Dot(palette::MEASURED), lang.label(Label::LegendMeasured).to_owned()),
+    ];
+    legend(chart.plotting_area(), &entries, Corner::LowerRight, scale)
 }
 
 fn draw_trend<DB: DrawingBackend>(
@@ -345,17 +388,15 @@ fn draw_trend<DB: DrawingBackend>(
         .draw()
         .map_err(plot_err)?;
     let (x_lo, x_hi) = (-0.3, x_max + 0.3);
+    let mut entries = Vec::new();
     if let Some(b) = spec.baseline {
         let style = palette::EXPECTED.stroke_width(scale.stroke(0.8));
-        chart
-            .draw_series(LineSeries::new([(x_lo, b), (x_hi, b)], style))
-            .map_err(plot_err)?
-            .label(lang.label(Label::LegendBaseline))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + scale.pt(12.0), y)], style));
+        chart.draw_series(LineSeries::new([(x_lo, b), (x_hi, b)], style)).map_err(plot_err)?;
+        entries.push((Mark::Line(palette::EXPECTED), lang.label(Label::LegendBaseline).to_owned()));
     }
-    for (i, &limit) in spec.limits.iter().enumerate() {
+    for &limit in &spec.limits {
         let style = palette::LIMIT.stroke_width(scale.stroke(0.8));
-        let series = chart
+        chart
             .draw_series(DashedLineSeries::new(
                 [(x_lo, limit), (x_hi, limit)],
                 scale.pt(4.0) as u32,
@@ -363,17 +404,16 @@ fn draw_trend<DB: DrawingBackend>(
                 style,
             ))
             .map_err(plot_err)?;
-        if i == 0 {
-            series
-                .label(lang.label(Label::LegendLimit))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + scale.pt(12.0), y)], style));
-        }
+    }
+    if !spec.limits.is_empty() {
+        entries.push((Mark::Dashed(palette::LIMIT), lang.label(Label::LegendLimit).to_owned()));
     }
     let pts: Vec<Point> =
         spec.points.iter().enumerate().map(|(i, p)| Point::new(i as f64, p.value)).collect();
-    line_series(&mut chart, &pts, palette::MEASURED, "", scale)?;
-    point_series(&mut chart, &pts, lang.label(Label::LegendMeasured), scale)?;
-    legend_style(&mut chart, scale, SeriesLabelPosition::LowerRight)
+    line_series(&mut chart, &pts, palette::MEASURED, scale)?;
+    point_series(&mut chart, &pts, scale)?;
+    entries.push((Mark::Dot(palette::MEASURED), lang.label(Label::LegendMeasured).to_owned()));
+    legend(chart.plotting_area(), &entries, Corner::LowerRight, scale)
 }
 
 fn draw_uniformity_map<DB: DrawingBackend>(
@@ -475,7 +515,6 @@ fn line_series<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     points: &[Point],
     color: RGBColor,
-    label: &str,
     scale: FigureScale,
 ) -> Result<(), Error>
 where
@@ -484,21 +523,15 @@ where
     Y: Ranged<ValueType = f64>,
 {
     let style = color.stroke_width(scale.stroke(0.9));
-    let series = chart
+    chart
         .draw_series(LineSeries::new(points.iter().map(|p| (p.x, p.y)), style))
         .map_err(plot_err)?;
-    if !label.is_empty() {
-        series
-            .label(label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + scale.pt(12.0), y)], style));
-    }
     Ok(())
 }
 
 fn point_series<DB, X, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<X, Y>>,
     points: &[Point],
-    label: &str,
     scale: FigureScale,
 ) -> Result<(), Error>
 where
@@ -509,9 +542,7 @@ where
     let r = scale.pt(1.8) as u32;
     chart
         .draw_series(points.iter().map(|p| Circle::new((p.x, p.y), r, palette::MEASURED.filled())))
-        .map_err(plot_err)?
-        .label(label)
-        .legend(move |(x, y)| Circle::new((x + scale.pt(6.0), y), r, palette::MEASURED.filled()));
+        .map_err(plot_err)?;
     Ok(())
 }
 

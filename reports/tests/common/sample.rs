@@ -365,7 +365,7 @@ pub fn constancy_rows(lang: Lang) -> Vec<VerdictRow> {
             "最大輝度 L'max",
             "Maximum luminance L'max",
             "398.6 cd/m² (−3.3 %)",
-            "基準値 ±10 %",
+            &t(lang, "基準値 ±10 %", "baseline ±10 %"),
             "JESRA X-0093 §5.2.3",
         ),
         row("輝度比 r'", "Luminance ratio r'", "641", "≥ 250", "JESRA X-0093 §5.2.3"),
