@@ -20,6 +20,28 @@ use super::font_id;
 /// Backend units per PDF point.
 pub(crate) const UNITS_PER_PT: f64 = 8.0;
 
+/// (cos, sin) of k · 15° for k = 0 … 23; 15° steps have closed forms:
+/// cos 15° = (√6 + √2) / 4, cos 30° = √3 / 2, cos 45° = √2 / 2.
+const UNIT_CIRCLE_24: [(f64, f64); 24] = {
+    const A: f64 = 0.965_925_826_289_068_3; // cos 15°
+    const B: f64 = 0.866_025_403_784_438_6; // cos 30°
+    const C: f64 = std::f64::consts::FRAC_1_SQRT_2; // cos 45°
+    const D: f64 = 0.5; // cos 60°
+    const E: f64 = 0.258_819_045_102_520_8; // cos 75°
+    let q: [(f64, f64); 6] = [(1.0, 0.0), (A, E), (B, D), (C, C), (D, B), (E, A)];
+    let mut out = [(0.0, 0.0); 24];
+    let mut i = 0;
+    while i < 6 {
+        let (c, s) = q[i];
+        out[i] = (c, s);
+        out[i + 6] = (-s, c);
+        out[i + 12] = (-c, -s);
+        out[i + 18] = (s, -c);
+        i += 1;
+    }
+    out
+};
+
 /// Error type of the canvas; drawing into memory cannot fail.
 #[derive(Debug, thiserror::Error)]
 #[error("drawing a figure failed")]
@@ -168,14 +190,12 @@ impl DrawingBackend for PdfCanvas<'_> {
         style: &S,
         fill: bool,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        // A 24-gon: markers are a few points across, where it reads as a circle.
-        const SIDES: usize = 24;
+        // A 24-gon: markers are a few points across, where it reads as a circle. The
+        // unit circle is a table, not sin/cos, so the bytes cannot depend on libm.
         let r = f64::from(radius);
-        let ring: Vec<BackendCoord> = (0..SIDES)
-            .map(|i| {
-                let a = std::f64::consts::TAU * i as f64 / SIDES as f64;
-                (center.0 + (r * a.cos()).round() as i32, center.1 + (r * a.sin()).round() as i32)
-            })
+        let ring: Vec<BackendCoord> = UNIT_CIRCLE_24
+            .iter()
+            .map(|&(c, s)| (center.0 + (r * c).round() as i32, center.1 + (r * s).round() as i32))
             .collect();
         if fill {
             self.fill_polygon(ring, style)
@@ -269,5 +289,18 @@ impl DrawingBackend for PdfCanvas<'_> {
         let w = self.font.width_pt(text, size_pt) * UNITS_PER_PT;
         let h = (self.font.ascent_em + self.font.descent_em) * size_pt * UNITS_PER_PT;
         Ok((w.ceil() as u32, h.ceil() as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UNIT_CIRCLE_24;
+
+    #[test]
+    fn circle_table_matches_sin_cos() {
+        for (k, &(c, s)) in UNIT_CIRCLE_24.iter().enumerate() {
+            let a = (k as f64 * 15.0).to_radians();
+            assert!((c - a.cos()).abs() < 1e-15 && (s - a.sin()).abs() < 1e-15, "{k}");
+        }
     }
 }

@@ -151,6 +151,8 @@ impl PdfWriter {
                 ),
             );
         }
+        // /Lang and the font subset need PDF 1.4; lopdf writes 1.3 unless told.
+        pdf.version = "1.4".to_owned();
         pdf.compress();
         let mut bytes = Vec::new();
         pdf.save_to(&mut bytes)?;
