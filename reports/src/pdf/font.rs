@@ -84,7 +84,11 @@ impl ReportFont {
             let mut last_space: Option<usize> = None;
             for c in paragraph.chars() {
                 let cw = self.width_pt(c.encode_utf8(&mut [0; 4]), size_pt);
-                if line_w + cw > max_pt && !line.is_empty() && c != ' ' {
+                if line_w + cw > max_pt
+                    && !line.is_empty()
+                    && c != ' '
+                    && !NO_LINE_START.contains(c)
+                {
                     let break_at = last_space.filter(|&i| i > 0 && c.is_ascii());
                     match break_at {
                         Some(i) => {
@@ -111,6 +115,12 @@ impl ReportFont {
         lines
     }
 }
+
+/// Characters that must not start a line (JIS X 4051 line-start prohibition, the
+/// common subset): closing brackets, Japanese and Latin stops, small kana, the long
+/// vowel mark. They hang past the margin instead of wrapping alone.
+const NO_LINE_START: &str =
+    "、。，．・：；？！）」』】〕〉》”’ーぁぃぅぇぉっゃゅょァィゥェォッャュョ々,.:;!?)]}%";
 
 fn substitute(c: char) -> char {
     match c {
@@ -147,5 +157,14 @@ mod tests {
         let ja = font.wrap("受入試験報告書受入試験報告書", 10.0, 45.0);
         assert!(ja.iter().all(|l| l.chars().count() <= 4), "{ja:?}");
         assert_eq!(ja.concat(), "受入試験報告書受入試験報告書");
+        // "。" and "ー" never start a line.
+        let text = "試験は終了した。次にモニターを確認する。";
+        for width in [20.0, 30.0, 40.0, 50.0, 60.0, 70.0] {
+            let lines = font.wrap(text, 10.0, width);
+            assert_eq!(lines.concat(), text);
+            for l in &lines[1..] {
+                assert!(!l.starts_with('。') && !l.starts_with('ー'), "{width}: {lines:?}");
+            }
+        }
     }
 }
