@@ -976,3 +976,13 @@ mod tests {
         assert!(w[0] < 20.0, "{w:?}");
     }
 }
+
+#[cfg(test)]
+mod thread_safety {
+    /// A server can share one writer (and its parsed font) between threads.
+    #[test]
+    fn writer_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::PdfWriter>();
+    }
+}
