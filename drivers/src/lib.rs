@@ -13,9 +13,17 @@ mod error;
 mod reading;
 mod sim;
 
+pub mod konica_ls;
+pub mod link;
+mod selector;
+mod simulated;
+pub mod twin;
+
 pub use error::{MeterError, MeterErrorKind};
 pub use reading::{Capabilities, Chromaticity, DeviceInfo, Quantity, Reading, Validity};
-pub use sim::{Scene, SimulatedPhotometer, Stimulus};
+pub use selector::{MeterKind, MeterSelector, SelectorError};
+pub use sim::{Scene, SceneCell, SimulatedPhotometer, Stimulus};
+pub use simulated::{SIMULATED_KINDS, SimOptions, SimulatedMeter, open_simulated, spawn_simulated};
 
 use std::time::Duration;
 
@@ -69,4 +77,43 @@ pub trait Photometer {
         request: &MeasureRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Reading, MeterError>;
+}
+
+/// Open the meter a selector names. A `sim-KIND` selector gets a twin that
+/// looks at a steady 120 cd/m² D65 field under 50 lx.
+pub fn open(selector: &MeterSelector) -> Result<Box<dyn Photometer + Send>, MeterError> {
+    match selector {
+        MeterSelector::Serial { kind, port } => open_serial(*kind, port, 1.0),
+        MeterSelector::Spotread { .. } => {
+            Err(MeterError::Unsupported("the spotread bridge is not built yet".into()))
+        }
+        MeterSelector::Simulated(kind) => {
+            let scene = std::sync::Arc::new(SceneCell::new(Stimulus {
+                luminance_cd_m2: 120.0,
+                chromaticity: Chromaticity { x: 0.3127, y: 0.3290 },
+                illuminance_lx: 50.0,
+            }));
+            Ok(Box::new(spawn_simulated(*kind, scene, 1, SimOptions::default())?))
+        }
+    }
+}
+
+/// Open a serial meter of `kind` on `port`. `time_scale` shortens the
+/// driver's own waits for a meter's update cycle, for twins run faster than
+/// real time; it is 1.0 for real instruments.
+pub(crate) fn open_serial(
+    kind: MeterKind,
+    port: &str,
+    time_scale: f64,
+) -> Result<Box<dyn Photometer + Send>, MeterError> {
+    let _ = time_scale;
+    Ok(match kind {
+        MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => {
+            Box::new(konica_ls::KonicaLs::open(port, simulated::ls_model(kind))?)
+        }
+        MeterKind::Spotread => {
+            return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
+        }
+        _ => return Err(MeterError::Unsupported(format!("no driver for {kind} yet"))),
+    })
 }
