@@ -13,6 +13,7 @@ mod error;
 mod reading;
 mod sim;
 
+pub mod konica_cl;
 pub mod konica_ls;
 pub mod link;
 mod selector;
@@ -106,11 +107,16 @@ pub(crate) fn open_serial(
     port: &str,
     time_scale: f64,
 ) -> Result<Box<dyn Photometer + Send>, MeterError> {
-    let _ = time_scale;
     Ok(match kind {
         MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => {
             Box::new(konica_ls::KonicaLs::open(port, simulated::ls_model(kind))?)
         }
+        MeterKind::Cl200a => Box::new(
+            konica_cl::KonicaCl::open(port, konica_cl::Model::Cl200a)?.with_time_scale(time_scale),
+        ),
+        MeterKind::T10a => Box::new(
+            konica_cl::KonicaCl::open(port, konica_cl::Model::T10a)?.with_time_scale(time_scale),
+        ),
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
         }

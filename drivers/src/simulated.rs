@@ -82,6 +82,12 @@ pub fn spawn_simulated(
             t.sulk_if_first_reading_dark = options.ls_sulk;
             Box::new(t)
         }
+        MeterKind::Cl200a => {
+            Box::new(crate::konica_cl::twin::ClTwin::new(crate::konica_cl::Model::Cl200a, optics))
+        }
+        MeterKind::T10a => {
+            Box::new(crate::konica_cl::twin::ClTwin::new(crate::konica_cl::Model::T10a, optics))
+        }
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported(
                 "spotread has no twin; test it with a fake spotread program".into(),

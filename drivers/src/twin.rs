@@ -24,6 +24,11 @@ pub enum TwinAction {
     /// Integrate light for this long before the next action; counted in
     /// [`TwinStats::integration`].
     Integrate(Duration),
+    /// A free-running meter finished a new sample in the background, having
+    /// integrated for this long: counted like [`TwinAction::Integrate`] but
+    /// no wait, since the meter measured while the host was doing other
+    /// things.
+    Sampled(Duration),
     /// Wait this long (a protocol delay that is not integration).
     Wait(Duration),
 }
@@ -181,6 +186,13 @@ fn serve(
                     if !sleep_unless_stopped(d, stop) {
                         return;
                     }
+                }
+                TwinAction::Sampled(d) => {
+                    if fault == Fault::HangUpMidReading {
+                        return;
+                    }
+                    stats.integrations.fetch_add(1, Ordering::Relaxed);
+                    stats.integration_ns.fetch_add(d.as_nanos() as u64, Ordering::Relaxed);
                 }
                 TwinAction::Wait(d) => {
                     if !sleep_unless_stopped(d, stop) {

@@ -18,7 +18,7 @@ fn read(
     budget: Duration,
 ) -> Result<monqc_drivers::Reading, monqc_drivers::MeterError> {
     match kind {
-        MeterKind::T10a => illuminance(meter, budget),
+        MeterKind::T10a | MeterKind::Cl200a => illuminance(meter, budget),
         _ => luminance(meter, budget),
     }
 }
