@@ -81,7 +81,10 @@ impl Link {
     /// Send bytes.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
         self.port.write_all(bytes).map_err(|e| self.io_error(e))?;
-        self.port.flush().map_err(|e| self.io_error(e))
+        // serialport reports a failed tcdrain without its errno; on a port
+        // we just wrote to, that failure is the device going away (EIO on a
+        // pulled USB adapter or a closed pty).
+        self.port.flush().map_err(|e| MeterError::Disconnected(format!("{}: {e}", self.name)))
     }
 
     /// Send bytes one at a time with `gap` between them, for meters whose
