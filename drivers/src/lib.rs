@@ -13,6 +13,7 @@ mod error;
 mod reading;
 mod sim;
 
+pub mod gossen_mavo;
 pub mod konica_cl;
 pub mod konica_ls;
 pub mod link;
@@ -117,6 +118,9 @@ pub(crate) fn open_serial(
         MeterKind::T10a => Box::new(
             konica_cl::KonicaCl::open(port, konica_cl::Model::T10a)?.with_time_scale(time_scale),
         ),
+        MeterKind::Mavo => {
+            Box::new(gossen_mavo::GossenMavo::open(port)?.with_time_scale(time_scale))
+        }
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
         }

@@ -88,6 +88,7 @@ pub fn spawn_simulated(
         MeterKind::T10a => {
             Box::new(crate::konica_cl::twin::ClTwin::new(crate::konica_cl::Model::T10a, optics))
         }
+        MeterKind::Mavo => Box::new(crate::gossen_mavo::twin::MavoTwin::new(optics)),
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported(
                 "spotread has no twin; test it with a fake spotread program".into(),
