@@ -17,6 +17,7 @@ pub mod gossen_mavo;
 pub mod konica_cl;
 pub mod konica_ls;
 pub mod link;
+pub mod photo_research;
 mod selector;
 mod simulated;
 pub mod twin;
@@ -121,6 +122,10 @@ pub(crate) fn open_serial(
         MeterKind::Mavo => {
             Box::new(gossen_mavo::GossenMavo::open(port)?.with_time_scale(time_scale))
         }
+        MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => Box::new(
+            photo_research::PhotoResearch::open(port, simulated::pr_model(kind))?
+                .with_time_scale(time_scale),
+        ),
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
         }

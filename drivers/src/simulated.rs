@@ -89,6 +89,9 @@ pub fn spawn_simulated(
             Box::new(crate::konica_cl::twin::ClTwin::new(crate::konica_cl::Model::T10a, optics))
         }
         MeterKind::Mavo => Box::new(crate::gossen_mavo::twin::MavoTwin::new(optics)),
+        MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => {
+            Box::new(crate::photo_research::twin::PrTwin::new(pr_model(kind), optics))
+        }
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported(
                 "spotread has no twin; test it with a fake spotread program".into(),
@@ -106,6 +109,14 @@ pub(crate) fn ls_model(kind: MeterKind) -> crate::konica_ls::Model {
         MeterKind::Ls110 => crate::konica_ls::Model::Ls110,
         MeterKind::Cs100a => crate::konica_ls::Model::Cs100a,
         _ => crate::konica_ls::Model::Ls100,
+    }
+}
+
+pub(crate) fn pr_model(kind: MeterKind) -> crate::photo_research::Model {
+    match kind {
+        MeterKind::Pr650 => crate::photo_research::Model::Pr650,
+        MeterKind::Pr670 => crate::photo_research::Model::Pr670,
+        _ => crate::photo_research::Model::Pr655,
     }
 }
 
