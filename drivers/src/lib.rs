@@ -14,6 +14,7 @@ mod reading;
 mod sim;
 
 pub mod gossen_mavo;
+pub mod klein_k10;
 pub mod konica_cl;
 pub mod konica_ls;
 pub mod link;
@@ -126,9 +127,9 @@ pub(crate) fn open_serial(
             photo_research::PhotoResearch::open(port, simulated::pr_model(kind))?
                 .with_time_scale(time_scale),
         ),
+        MeterKind::K10 => Box::new(klein_k10::KleinK10::open(port)?),
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
         }
-        _ => return Err(MeterError::Unsupported(format!("no driver for {kind} yet"))),
     })
 }

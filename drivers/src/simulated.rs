@@ -92,12 +92,12 @@ pub fn spawn_simulated(
         MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => {
             Box::new(crate::photo_research::twin::PrTwin::new(pr_model(kind), optics))
         }
+        MeterKind::K10 => Box::new(crate::klein_k10::twin::K10Twin::new(optics)),
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported(
                 "spotread has no twin; test it with a fake spotread program".into(),
             ));
         }
-        _ => return Err(MeterError::Unsupported(format!("no twin for {kind} yet"))),
     };
     let twin = twin::spawn(device, options.fault)?;
     let meter = crate::open_serial(kind, twin.path(), scale)?;
