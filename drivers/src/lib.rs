@@ -21,6 +21,7 @@ pub mod link;
 pub mod photo_research;
 mod selector;
 mod simulated;
+pub mod spotread;
 pub mod twin;
 
 pub use error::{MeterError, MeterErrorKind};
@@ -88,8 +89,8 @@ pub trait Photometer {
 pub fn open(selector: &MeterSelector) -> Result<Box<dyn Photometer + Send>, MeterError> {
     match selector {
         MeterSelector::Serial { kind, port } => open_serial(*kind, port, 1.0),
-        MeterSelector::Spotread { .. } => {
-            Err(MeterError::Unsupported("the spotread bridge is not built yet".into()))
+        MeterSelector::Spotread { display_type } => {
+            Ok(Box::new(spotread::Spotread::find(display_type.clone())?))
         }
         MeterSelector::Simulated(kind) => {
             let scene = std::sync::Arc::new(SceneCell::new(Stimulus {
