@@ -20,6 +20,7 @@ pub mod konica_ls;
 pub mod link;
 pub mod photo_research;
 mod selector;
+mod settle;
 mod simulated;
 pub mod spotread;
 pub mod twin;
@@ -27,6 +28,7 @@ pub mod twin;
 pub use error::{MeterError, MeterErrorKind};
 pub use reading::{Capabilities, Chromaticity, DeviceInfo, Quantity, Reading, Validity};
 pub use selector::{MeterKind, MeterSelector, SelectorError};
+pub use settle::{SettleRule, Settled, settle};
 pub use sim::{Scene, SceneCell, SimulatedPhotometer, Stimulus};
 pub use simulated::{SIMULATED_KINDS, SimOptions, SimulatedMeter, open_simulated, spawn_simulated};
 
