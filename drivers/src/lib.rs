@@ -13,6 +13,7 @@ mod error;
 mod reading;
 mod sim;
 
+pub mod discovery;
 pub mod gossen_mavo;
 pub mod klein_k10;
 pub mod konica_cl;

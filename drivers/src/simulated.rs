@@ -62,7 +62,18 @@ impl Photometer for SimulatedMeter {
 }
 
 /// Every kind that has a twin.
-pub const SIMULATED_KINDS: [MeterKind; 3] = [MeterKind::Ls100, MeterKind::Ls110, MeterKind::Cs100a];
+pub const SIMULATED_KINDS: [MeterKind; 10] = [
+    MeterKind::Ls100,
+    MeterKind::Ls110,
+    MeterKind::Cs100a,
+    MeterKind::Cl200a,
+    MeterKind::T10a,
+    MeterKind::Mavo,
+    MeterKind::Pr650,
+    MeterKind::Pr655,
+    MeterKind::Pr670,
+    MeterKind::K10,
+];
 
 /// Start the twin of `kind` looking at `scene` on a new pseudo-terminal and
 /// connect the real driver to it.
@@ -137,5 +148,29 @@ pub fn open_simulated(
         _ => Err(MeterError::NotFound(format!(
             "{name:?} is not a simulated meter (try sim-ls100, sim-cl200a, ...)"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_serial_kind_has_a_twin() {
+        for kind in MeterKind::ALL {
+            assert_eq!(SIMULATED_KINDS.contains(&kind), kind != MeterKind::Spotread, "{kind}");
+        }
+    }
+
+    #[test]
+    fn open_simulated_accepts_only_sim_names() {
+        let scene = Arc::new(crate::SceneCell::new(crate::Stimulus {
+            luminance_cd_m2: 100.0,
+            chromaticity: crate::Chromaticity { x: 0.3127, y: 0.329 },
+            illuminance_lx: 10.0,
+        }));
+        assert!(open_simulated("sim-ls100", scene.clone(), 1).is_ok());
+        let err = open_simulated("ls100:/dev/ttyUSB0", scene, 1).err().unwrap();
+        assert_eq!(err.kind(), crate::MeterErrorKind::NotFound);
     }
 }
