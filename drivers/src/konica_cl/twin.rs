@@ -166,3 +166,51 @@ impl DeviceTwin for ClTwin {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Chromaticity, SceneCell, Stimulus};
+
+    fn twin(model: Model) -> ClTwin {
+        let scene = Arc::new(SceneCell::new(Stimulus {
+            luminance_cd_m2: 0.0,
+            chromaticity: Chromaticity { x: 0.3127, y: 0.329 },
+            illuminance_lx: 100.0,
+        }));
+        ClTwin::new(model, Optics::new(scene, 1))
+    }
+
+    fn send(t: &mut ClTwin, head: u8, command: (u8, [u8; 4])) -> Vec<Frame> {
+        t.on_input(&codec::encode(&Frame::short(head, command)))
+            .into_iter()
+            .filter_map(|a| match a {
+                TwinAction::Send(b) => Some(codec::decode(&b).unwrap()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ext_before_hold_answers_error_4() {
+        let mut t = twin(Model::Cl200a);
+        assert_eq!(send(&mut t, 0, codec::PC_MODE).len(), 1);
+        let reply = send(&mut t, 0, codec::EXT_MODE);
+        assert_eq!(reply[0].status().error, b'4');
+        assert!(send(&mut t, 99, codec::HOLD).is_empty());
+        assert_eq!(send(&mut t, 0, codec::EXT_MODE)[0].status().error, b' ');
+    }
+
+    #[test]
+    fn silent_before_pc_mode_and_to_bad_frames() {
+        let mut t = twin(Model::T10a);
+        assert!(send(&mut t, 0, codec::T10_READ).is_empty());
+        let mut wire = codec::encode(&Frame::short(0, codec::PC_MODE));
+        wire[11] ^= 1;
+        assert!(t.on_input(&wire).is_empty());
+        assert_eq!(send(&mut t, 0, codec::PC_MODE).len(), 1);
+        assert_eq!(send(&mut t, 0, codec::T10_READ).len(), 1);
+    }
+}

@@ -111,3 +111,38 @@ impl DeviceTwin for LsTwin {
         take_lines(&mut self.input, b'\n').iter().flat_map(|l| self.answer(l)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Chromaticity, SceneCell, Stimulus};
+
+    fn replies(t: &mut LsTwin, bytes: &[u8]) -> Vec<Vec<u8>> {
+        t.on_input(bytes)
+            .into_iter()
+            .filter_map(|a| match a {
+                TwinAction::Send(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn refuses_bad_modes_8_bit_bytes_and_measuring_before_setup() {
+        let scene = Arc::new(SceneCell::new(Stimulus {
+            luminance_cd_m2: 50.0,
+            chromaticity: Chromaticity { x: 0.3127, y: 0.329 },
+            illuminance_lx: 0.0,
+        }));
+        let mut t = LsTwin::new(Model::Ls100, Optics::new(scene, 1));
+        assert_eq!(replies(&mut t, b"MES\r\n"), vec![b"ER01\r\n".to_vec()]);
+        assert_eq!(replies(&mut t, b"MDS,05\r\n"), vec![b"ER01\r\n".to_vec()]);
+        assert_eq!(replies(&mut t, b"MD\xD3,04\r\n"), vec![b"ER00\r\n".to_vec()]);
+        // Split across writes, as a slow line delivers it.
+        assert!(replies(&mut t, b"MDS,").is_empty());
+        assert_eq!(replies(&mut t, b"04\r\n"), vec![b"OK00\r\n".to_vec()]);
+        assert!(replies(&mut t, b"MES\r\n")[0].starts_with(b"OK00,"));
+    }
+}
