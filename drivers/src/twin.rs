@@ -54,7 +54,15 @@ pub enum Fault {
     /// Close the port when the first measurement starts integrating (cable
     /// pulled mid-reading).
     HangUpMidReading,
+    /// Deliver every reply in pieces of this many bytes, 16 ms apart, as an
+    /// FTDI bridge with its default latency timer does (METERS.md §2.2.3).
+    Chunked(usize),
+    /// Send only the first half of every reply, then nothing.
+    Truncated,
 }
+
+/// The FTDI latency timer's default (METERS.md §2.2.3).
+const FTDI_LATENCY: Duration = Duration::from_millis(16);
 
 /// Counters a benchmark reads to compare wall time with the meter's own time.
 #[derive(Debug, Default)]
@@ -170,6 +178,17 @@ fn serve(
                             return;
                         }
                         let _ = master.write_all(&bytes);
+                    }
+                    Fault::Chunked(size) => {
+                        for (i, piece) in bytes.chunks(size.max(1)).enumerate() {
+                            if i > 0 && !sleep_unless_stopped(FTDI_LATENCY, stop) {
+                                return;
+                            }
+                            let _ = master.write_all(piece);
+                        }
+                    }
+                    Fault::Truncated => {
+                        let _ = master.write_all(&bytes[..bytes.len() / 2]);
                     }
                     Fault::None | Fault::HangUpMidReading => {
                         let _ = master.write_all(&bytes);

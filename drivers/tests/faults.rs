@@ -92,3 +92,42 @@ fn a_meter_that_disappears_mid_reading_is_disconnected() {
         );
     }
 }
+
+#[test]
+fn replies_in_ftdi_sized_pieces_are_reassembled() {
+    for kind in SIMULATED_KINDS {
+        let mut meter = twin(kind, scene(100.0, 250.0), Fault::Chunked(3));
+        let r = read(kind, &mut meter, Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let expected = if r.quantity == Quantity::Illuminance { 250.0 } else { 100.0 };
+        assert!(close(r.value, expected, 0.02), "{kind}: {}", r.value);
+    }
+}
+
+#[test]
+fn half_a_reply_then_silence_is_an_error_within_the_budget() {
+    for kind in SIMULATED_KINDS {
+        let mut meter = twin(kind, scene(100.0, 250.0), Fault::Truncated);
+        let budget = Duration::from_millis(700);
+        let start = Instant::now();
+        let err = read(kind, &mut meter, budget).unwrap_err();
+        assert!(
+            matches!(err.kind(), MeterErrorKind::Timeout | MeterErrorKind::Protocol),
+            "{kind}: {err}"
+        );
+        assert!(start.elapsed() < budget + SLACK, "{kind}: took {:?}", start.elapsed());
+    }
+}
+
+#[test]
+fn a_slow_reading_reports_progress() {
+    // At 0.5 cd/m² a PR-655 exposes for seconds; the caller hears about it.
+    let mut meter = twin(MeterKind::Pr655, scene(0.5, 0.0), Fault::None);
+    let mut calls = 0;
+    meter
+        .measure(&monqc_drivers::MeasureRequest::luminance(Duration::from_secs(10)), &mut |_| {
+            calls += 1
+        })
+        .unwrap();
+    assert!(calls >= 1);
+}
