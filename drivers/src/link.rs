@@ -32,6 +32,9 @@ pub struct PortSettings {
     pub assert_rts_dtr: bool,
 }
 
+/// How often a waiting read reports that it is still waiting.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Longest frame any supported meter sends in one reply; more bytes without
 /// a terminator mean the port carries something else.
 pub const MAX_FRAME_BYTES: usize = 4096;
@@ -112,6 +115,17 @@ impl Link {
         terminator: &[u8],
         timeout: Duration,
     ) -> Result<Vec<u8>, MeterError> {
+        self.read_until_reporting(terminator, timeout, &mut || {})
+    }
+
+    /// [`Link::read_until`], calling `waiting` about every
+    /// [`PROGRESS_INTERVAL`] while nothing arrives (the meter integrates).
+    pub fn read_until_reporting(
+        &mut self,
+        terminator: &[u8],
+        timeout: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<Vec<u8>, MeterError> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(end) = find(&self.pending, terminator) {
@@ -126,15 +140,26 @@ impl Link {
                     String::from_utf8_lossy(&junk[..32])
                 )));
             }
-            self.fill(deadline, timeout)?;
+            self.fill(deadline, timeout, waiting)?;
         }
     }
 
     /// Read exactly `len` bytes, waiting at most `timeout` for all of them.
     pub fn read_exact(&mut self, len: usize, timeout: Duration) -> Result<Vec<u8>, MeterError> {
+        self.read_exact_reporting(len, timeout, &mut || {})
+    }
+
+    /// [`Link::read_exact`], calling `waiting` about every
+    /// [`PROGRESS_INTERVAL`] while nothing arrives.
+    pub fn read_exact_reporting(
+        &mut self,
+        len: usize,
+        timeout: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<Vec<u8>, MeterError> {
         let deadline = Instant::now() + timeout;
         while self.pending.len() < len {
-            self.fill(deadline, timeout)?;
+            self.fill(deadline, timeout, waiting)?;
         }
         Ok(self.pending.drain(..len).collect())
     }
@@ -144,7 +169,7 @@ impl Link {
     pub fn read_any(&mut self, timeout: Duration) -> Result<Vec<u8>, MeterError> {
         let deadline = Instant::now() + timeout;
         if self.pending.is_empty() {
-            match self.fill(deadline, timeout) {
+            match self.fill(deadline, timeout, &mut || {}) {
                 Ok(()) | Err(MeterError::Timeout(_)) => {}
                 Err(e) => return Err(e),
             }
@@ -153,14 +178,20 @@ impl Link {
     }
 
     /// One read into the buffer, bounded by the deadline.
-    fn fill(&mut self, deadline: Instant, budget: Duration) -> Result<(), MeterError> {
+    fn fill(
+        &mut self,
+        deadline: Instant,
+        budget: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<(), MeterError> {
         let now = Instant::now();
         if now >= deadline {
             return Err(MeterError::Timeout(budget));
         }
         // `set_timeout` only stores a value on Unix; poll() then returns as
         // soon as a byte arrives, so this is not a fixed wait.
-        self.port.set_timeout(deadline - now).map_err(|e| MeterError::Io(e.into()))?;
+        let slice = (deadline - now).min(PROGRESS_INTERVAL);
+        self.port.set_timeout(slice).map_err(|e| MeterError::Io(e.into()))?;
         let mut buf = [0u8; 512];
         match self.port.read(&mut buf) {
             Ok(0) => Err(MeterError::Disconnected(format!("{} closed", self.name))),
@@ -172,6 +203,7 @@ impl Link {
                 if Instant::now() >= deadline {
                     Err(MeterError::Timeout(budget))
                 } else {
+                    waiting();
                     Ok(())
                 }
             }

@@ -131,7 +131,12 @@ impl Spotread {
 
     /// Run the program with `args`, feeding it a key press, bounded by
     /// `timeout`; returns stdout and stderr together.
-    fn run(&self, args: &[OsString], timeout: Duration) -> Result<(bool, String), MeterError> {
+    fn run(
+        &self,
+        args: &[OsString],
+        timeout: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<(bool, String), MeterError> {
         let mut child = Command::new(&self.program)
             .args(args)
             .stdin(Stdio::piped())
@@ -149,6 +154,7 @@ impl Spotread {
             let _ = stdin.write_all(b" \n");
         }
         let deadline = Instant::now() + timeout;
+        let mut next_report = Instant::now() + crate::link::PROGRESS_INTERVAL;
         let status = loop {
             if let Some(status) = child.try_wait()? {
                 break status;
@@ -157,6 +163,10 @@ impl Spotread {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(MeterError::Timeout(timeout));
+            }
+            if Instant::now() >= next_report {
+                waiting();
+                next_report += crate::link::PROGRESS_INTERVAL;
             }
             std::thread::sleep(POLL);
         };
@@ -173,7 +183,7 @@ impl Spotread {
 
 impl Photometer for Spotread {
     fn identify(&mut self) -> Result<DeviceInfo, MeterError> {
-        let (_, usage) = self.run(&["-?".into()], Duration::from_secs(10))?;
+        let (_, usage) = self.run(&["-?".into()], Duration::from_secs(10), &mut || {})?;
         let model = parse_instrument(&usage).ok_or_else(|| {
             MeterError::NotFound("spotread lists no instrument: is the meter plugged in?".into())
         })?;
@@ -208,8 +218,11 @@ impl Photometer for Spotread {
             args.push(t.into());
         }
         args.extend(["-x".into(), "-O".into()]);
-        progress(Progress { elapsed: Duration::ZERO, expected: Some(Duration::from_secs(2)) });
-        let (_, text) = self.run(&args, request.budget)?;
+        let expected = Some(Duration::from_secs(2));
+        progress(Progress { elapsed: Duration::ZERO, expected });
+        let (_, text) = self.run(&args, request.budget, &mut || {
+            progress(Progress { elapsed: start.elapsed(), expected })
+        })?;
         let result = parse_output(&text)?;
         let [x, y, z] = result.xyz;
         let sum = x + y + z;

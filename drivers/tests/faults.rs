@@ -120,14 +120,17 @@ fn half_a_reply_then_silence_is_an_error_within_the_budget() {
 }
 
 #[test]
-fn a_slow_reading_reports_progress() {
-    // At 0.5 cd/m² a PR-655 exposes for seconds; the caller hears about it.
+fn a_slow_reading_reports_progress_while_it_integrates() {
+    // At 0.5 cd/m² a PR-655 exposes for 4.5 s (0.45 s at the test's time
+    // scale): the caller hears at the start and again while it waits.
     let mut meter = twin(MeterKind::Pr655, scene(0.5, 0.0), Fault::None);
-    let mut calls = 0;
+    let mut seen = Vec::new();
     meter
-        .measure(&monqc_drivers::MeasureRequest::luminance(Duration::from_secs(10)), &mut |_| {
-            calls += 1
+        .measure(&monqc_drivers::MeasureRequest::luminance(Duration::from_secs(10)), &mut |p| {
+            seen.push(p.elapsed)
         })
         .unwrap();
-    assert!(calls >= 1);
+    assert!(seen.len() >= 2, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(*seen.last().unwrap() >= Duration::from_millis(250), "{seen:?}");
 }

@@ -59,18 +59,23 @@ impl KleinK10 {
         command: &[u8; 2],
         len: usize,
         timeout: Duration,
+        waiting: &mut dyn FnMut(),
     ) -> Result<Vec<u8>, MeterError> {
         self.link.discard_input();
         self.link.send(&codec::encode_command(command))?;
-        self.link.read_exact(len, timeout)
+        self.link.read_exact_reporting(len, timeout, waiting)
     }
 
     /// One `N5`, retried while the meter is auto-ranging.
-    fn n5(&mut self, deadline: Instant) -> Result<(codec::Measurement, Vec<u8>), MeterError> {
+    fn n5(
+        &mut self,
+        deadline: Instant,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<(codec::Measurement, Vec<u8>), MeterError> {
         let mut last = None;
         for _ in 0..=RANGING_RETRIES {
             let timeout = deadline.saturating_duration_since(Instant::now()).min(N5_TIMEOUT);
-            let raw = self.exchange(codec::MEASURE, codec::MEASURE_REPLY_LEN, timeout)?;
+            let raw = self.exchange(codec::MEASURE, codec::MEASURE_REPLY_LEN, timeout, waiting)?;
             let m = codec::parse_measurement(&raw)?;
             match m.status {
                 codec::Status::Ok => return Ok((m, raw)),
@@ -88,7 +93,8 @@ impl KleinK10 {
 
 impl Photometer for KleinK10 {
     fn identify(&mut self) -> Result<DeviceInfo, MeterError> {
-        let raw = self.exchange(codec::IDENTIFY, codec::IDENTIFY_REPLY_LEN, N5_TIMEOUT)?;
+        let raw =
+            self.exchange(codec::IDENTIFY, codec::IDENTIFY_REPLY_LEN, N5_TIMEOUT, &mut || {})?;
         let (model, serial) = codec::parse_identity(&raw)?;
         Ok(DeviceInfo {
             vendor: "Klein Instruments".into(),
@@ -120,17 +126,17 @@ impl Photometer for KleinK10 {
         }
         let start = Instant::now();
         let deadline = start + request.budget;
-        let (first, mut raw) = self.n5(deadline)?;
+        let mut waiting = || progress(Progress { elapsed: start.elapsed(), expected: None });
+        let (first, mut raw) = self.n5(deadline, &mut waiting)?;
         let wanted = readings_to_average(first.xyz[1]);
         let mut sum = first.xyz;
-        for i in 1..wanted {
-            let per = start.elapsed() / i as u32;
-            progress(Progress { elapsed: start.elapsed(), expected: Some(per * wanted as u32) });
-            let (m, r) = self.n5(deadline)?;
+        for _ in 1..wanted {
+            let (m, r) = self.n5(deadline, &mut waiting)?;
             for (s, v) in sum.iter_mut().zip(m.xyz) {
                 *s += v;
             }
             raw.extend_from_slice(&r);
+            waiting();
         }
         let [x, y, z] = sum.map(|s| s / wanted as f64);
         let total = x + y + z;

@@ -131,9 +131,14 @@ impl Photometer for KonicaLs {
         }
         let start = Instant::now();
         self.ensure_absolute_mode(request.budget)?;
-        progress(Progress { elapsed: start.elapsed(), expected: Some(Duration::from_millis(400)) });
+        let expected = Some(Duration::from_millis(400));
+        progress(Progress { elapsed: start.elapsed(), expected });
         let budget = request.budget.saturating_sub(start.elapsed());
-        let raw = self.command(codec::MEASURE, budget)?;
+        self.link.discard_input();
+        self.link.send(&codec::encode_command(codec::MEASURE))?;
+        let raw = self.link.read_until_reporting(codec::TERMINATOR, budget, &mut || {
+            progress(Progress { elapsed: start.elapsed(), expected })
+        })?;
         let m = codec::parse_measurement(&raw)?;
         let validity = match m.status {
             codec::Status::BelowRange => {

@@ -101,10 +101,19 @@ impl PhotoResearch {
     }
 
     fn exchange(&mut self, command: &str, timeout: Duration) -> Result<Vec<u8>, MeterError> {
+        self.exchange_reporting(command, timeout, &mut || {})
+    }
+
+    fn exchange_reporting(
+        &mut self,
+        command: &str,
+        timeout: Duration,
+        waiting: &mut dyn FnMut(),
+    ) -> Result<Vec<u8>, MeterError> {
         self.link.discard_input();
         let bytes = self.model.dialect().encode(command);
         self.send(&bytes)?;
-        self.link.read_until(codec::REPLY_TERMINATOR, timeout)
+        self.link.read_until_reporting(codec::REPLY_TERMINATOR, timeout, waiting)
     }
 
     fn prepare(&mut self, deadline: Instant) -> Result<(), MeterError> {
@@ -196,15 +205,16 @@ impl Photometer for PhotoResearch {
         self.prepare(deadline)?;
         progress(Progress { elapsed: start.elapsed(), expected: None });
         let left = || deadline.saturating_duration_since(Instant::now());
+        let mut waiting = || progress(Progress { elapsed: start.elapsed(), expected: None });
         let (m, raw, xyz) = match self.model.dialect() {
             // `M1`: measure and return Y, x, y [O2].
             Dialect::Pr6x5 => {
-                let raw = self.exchange("M1", left())?;
+                let raw = self.exchange_reporting("M1", left(), &mut waiting)?;
                 (codec::parse_measurement(&raw)?, raw, false)
             }
             // `M0` measures and holds; `D2` then returns X, Y, Z [O2].
             Dialect::Pr650 => {
-                let status = self.exchange("M0", left())?;
+                let status = self.exchange_reporting("M0", left(), &mut waiting)?;
                 let code = codec::parse_code(&status)?;
                 if let Some(e) = Quality::from_code(code).error(code) {
                     return Err(e);
