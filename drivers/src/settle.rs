@@ -7,7 +7,7 @@
 //! within a tolerance costs one extra reading on a settled patch and waits
 //! exactly as long as needed on a slow one. METERS.md §3.2 recommends the
 //! same for the MAVO ("accept a value only once two consecutive readings
-//! agree" [A]).
+//! agree" \[A\]).
 
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,7 @@ pub struct SettleRule {
 }
 
 impl Default for SettleRule {
-    /// 1 % or 0.005 units, 60 s, 12 readings. The 1 % is ours [A]: well
+    /// 1 % or 0.005 units, 60 s, 12 readings. The 1 % is ours \[A\]: well
     /// inside the 10 % luminance-response tolerance of IEC 62563-1 and
     /// above a good meter's repeatability.
     fn default() -> Self {

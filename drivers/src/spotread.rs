@@ -6,7 +6,7 @@
 //! calls `spotread` for the same reasons (METERS.md §0.1, §3.6.9). No
 //! Argyll code is used or linked; we only read its printed results. The
 //! line formats are from Argyll's `spotread.c` as quoted in METERS.md
-//! §3.6.9 and §6.4 [O]: `Result is XYZ: X Y Z, …` and `Ambient = N Lux`.
+//! §3.6.9 and §6.4 \[O\]: `Result is XYZ: X Y Z, …` and `Ambient = N Lux`.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
@@ -37,7 +37,7 @@ pub struct SpotreadResult {
 
 /// Parse `spotread` output. Errors: Argyll prints lines containing
 /// "failed" or "Error"; pacsDisplay detects failures the same way
-/// (METERS.md §3.6.9 [O]).
+/// (METERS.md §3.6.9 \[O\]).
 pub fn parse_output(text: &str) -> Result<SpotreadResult, MeterError> {
     let mut xyz = None;
     let mut ambient_lx = None;

@@ -280,3 +280,50 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(s: &str) -> MeterSelector {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn hints_name_the_fix() {
+        let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
+        assert!(
+            h(MeterError::PermissionDenied("/dev/ttyUSB0".into()), "ls100:/dev/ttyUSB0")
+                .contains("dialout")
+        );
+        assert!(
+            h(MeterError::Busy("x".into()), "cl200a:/dev/ttyUSB0").contains("fuser /dev/ttyUSB0")
+        );
+        let t = MeterError::Timeout(std::time::Duration::from_secs(3));
+        assert!(
+            h(MeterError::Timeout(std::time::Duration::from_secs(3)), "ls100:/dev/ttyUSB0")
+                .contains("holding F")
+        );
+        assert!(h(t, "pr650:/dev/ttyS0").contains("5 s of power-on"));
+        assert!(h(MeterError::NotFound("x".into()), "spotread").contains("argyll"));
+    }
+
+    #[test]
+    fn explained_errors_keep_the_meter_error_as_cause() {
+        let e = explain(
+            MeterError::PermissionDenied("/dev/ttyUSB0".into()),
+            &sel("k10:/dev/ttyUSB0"),
+            "could not open",
+        );
+        let text = format!("{e}");
+        assert!(text.starts_with("could not open k10:/dev/ttyUSB0\n  hint: "), "{text}");
+        assert!(e.chain().nth(1).unwrap().to_string().contains("permission denied"));
+    }
+
+    #[test]
+    fn readings_print_four_significant_digits() {
+        assert_eq!(four_digits(123.456), "123.5");
+        assert_eq!(four_digits(0.012345), "0.01235");
+        assert_eq!(four_digits(12345.0), "12345");
+    }
+}

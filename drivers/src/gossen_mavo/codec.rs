@@ -2,9 +2,9 @@
 //! 5032 USB): SCPI-like ASCII lines as pure functions over bytes.
 //!
 //! Source: Gossen "Interface Description MAVO-USB Interface, 1.1/02.18", a
-//! vendor document [V], as summarised in METERS.md §3.2; the `ERROR = nnn`
+//! vendor document \[V\], as summarised in METERS.md §3.2; the `ERROR = nnn`
 //! reply format is from the MIT-licensed C# library in the same repository
-//! (matusm/At.Matus.Instruments.Gossen.Mavo, Parser.cs) [O].
+//! (matusm/At.Matus.Instruments.Gossen.Mavo, Parser.cs) \[O\].
 
 use serialport::{DataBits, Parity, StopBits};
 
@@ -12,7 +12,7 @@ use crate::MeterError;
 use crate::link::PortSettings;
 
 /// 9600 baud, 7 data bits, even parity, 2 stop bits, no flow control
-/// (Gossen interface description [V], METERS.md §3.2).
+/// (Gossen interface description \[V\], METERS.md §3.2).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Seven,
@@ -21,22 +21,22 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: false,
 };
 
-/// Commands and replies end with LF; CR LF is accepted [V].
+/// Commands and replies end with LF; CR LF is accepted \[V\].
 pub const TERMINATOR: &[u8] = b"\n";
 
-/// A command, LF included, may be at most 32 characters [V].
+/// A command, LF included, may be at most 32 characters \[V\].
 pub const MAX_COMMAND_LEN: usize = 32;
 
-/// `ECHO OFF`: later replies carry no echo of the command [V].
+/// `ECHO OFF`: later replies carry no echo of the command \[V\].
 pub const ECHO_OFF: &str = "ECHO OFF";
-/// `RAN:AUTO ON`: auto-range (the default after `*RST`) [V].
+/// `RAN:AUTO ON`: auto-range (the default after `*RST`) \[V\].
 pub const AUTO_RANGE: &str = "RAN:AUTO ON";
-/// `*IDN?`: manufacturer, type, serial, hardware revision, firmware [V].
+/// `*IDN?`: manufacturer, type, serial, hardware revision, firmware \[V\].
 pub const IDENTIFY: &str = "*IDN?";
-/// `?`, the short form of `MEASURE:PHOTO?` [V].
+/// `?`, the short form of `MEASURE:PHOTO?` \[V\].
 pub const MEASURE: &str = "?";
 
-/// The photometric unit the meter reports in (`UNI:PHOT`) [V].
+/// The photometric unit the meter reports in (`UNI:PHOT`) \[V\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
     /// Lux.
@@ -44,7 +44,7 @@ pub enum Unit {
     /// Footcandle.
     Footcandle,
     /// Candela per square metre, written `CD_M2` (vendor) or `CD/M2` (a
-    /// MATLAB script parses this form; METERS.md §3.2 marks it [?]).
+    /// MATLAB script parses this form; METERS.md §3.2 marks it \[?\]).
     CandelaPerSquareMetre,
     /// Footlambert.
     Footlambert,
@@ -121,7 +121,7 @@ pub fn encode_command(command: &str) -> Result<Vec<u8>, MeterError> {
 
 /// Parse one reply line. A value is a number with an exponent (`1234E-01`)
 /// followed by a unit token, optionally after the echoed command
-/// (`MEASURE:PHOTO? 123E00 LX`) [V].
+/// (`MEASURE:PHOTO? 123E00 LX`) \[V\].
 pub fn parse_reply(line: &[u8]) -> Result<Reply, MeterError> {
     let text = std::str::from_utf8(line)
         .map_err(|_| MeterError::Protocol(format!("MAVO reply is not ASCII: {line:02X?}")))?
@@ -145,7 +145,7 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply, MeterError> {
 }
 
 /// The text of a value as the meter writes it: a mantissa of at most 4
-/// digits (the range runs `0E-03` to `1999E03` [V]), `E`, a signed 2-digit
+/// digits (the range runs `0E-03` to `1999E03` \[V\]), `E`, a signed 2-digit
 /// exponent, a blank and the unit.
 pub fn encode_value(v: &PhotoValue) -> String {
     let mut exponent = -3i32;
@@ -159,7 +159,7 @@ pub fn encode_value(v: &PhotoValue) -> String {
     format!("{sign}{mantissa}E{e_sign}{:02} {unit}", exponent.abs()).replace("E+", "E")
 }
 
-/// What an error code means (Gossen code table [V]), as a typed error.
+/// What an error code means (Gossen code table \[V\]), as a typed error.
 pub fn error_meaning(code: u16) -> MeterError {
     let text = match code {
         1 => "UART overrun",
@@ -189,7 +189,7 @@ pub fn error_meaning(code: u16) -> MeterError {
 }
 
 /// The parts of an `*IDN` reply: manufacturer, type, serial, hardware
-/// revision, firmware (`*IDN GOSSEN,M 502, 20387,01,V 1.00` [V]).
+/// revision, firmware (`*IDN GOSSEN,M 502, 20387,01,V 1.00` \[V\]).
 pub fn parse_identity(line: &[u8]) -> Result<[String; 5], MeterError> {
     let text = String::from_utf8_lossy(line);
     let text = text.trim();

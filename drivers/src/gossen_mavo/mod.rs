@@ -2,8 +2,8 @@
 //! USB (illuminance), over their FTDI USB-serial port (METERS.md §3.2).
 //!
 //! The meters sample continuously, 0.5 readings per second by default
-//! (vendor document [V]); whether `?` returns a fresh value or the last one
-//! is unconfirmed [?], so the driver spaces reads by the 2 s sampling
+//! (vendor document \[V\]); whether `?` returns a fresh value or the last one
+//! is unconfirmed \[?\], so the driver spaces reads by the 2 s sampling
 //! period and leaves agreement between readings to the settling helper.
 
 pub mod codec;
@@ -20,16 +20,16 @@ use crate::{
 };
 
 /// Sampling period after `*RST`: 0.5 readings per second (vendor document
-/// [V], METERS.md §3.2 timing).
+/// \[V\], METERS.md §3.2 timing).
 pub const SAMPLE_PERIOD: Duration = Duration::from_secs(2);
 
 /// Time for a reply line. The public drivers do not state one; 2 s covers
-/// the FTDI latency many times over [A].
+/// the FTDI latency many times over \[A\].
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Attempts at one command when the meter answers a UART error (001–008)
 /// or a line that is not a value; the C# library re-sends on 001 and the
-/// MATLAB script loops until a number parses (METERS.md §3.2 [O]).
+/// MATLAB script loops until a number parses (METERS.md §3.2 \[O\]).
 pub const ATTEMPTS: usize = 3;
 
 /// A MAVO-USB meter on a serial port.

@@ -10,10 +10,10 @@ use super::SAMPLE_PERIOD;
 use super::codec::{self, PhotoValue, Unit};
 use crate::twin::{DeviceTwin, Optics, TwinAction, take_lines};
 
-/// The identity the twin reports: the vendor document's example reply [V].
+/// The identity the twin reports: the vendor document's example reply \[V\].
 pub const IDENTITY: &str = "*IDN GOSSEN,M 502, 20387,01,V 1.00";
 
-/// Highest value the display format allows, `1999E03` [V].
+/// Highest value the display format allows, `1999E03` \[V\].
 pub const MAX_VALUE: f64 = 1999e3;
 
 /// The simulated meter.

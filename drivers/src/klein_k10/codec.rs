@@ -2,7 +2,7 @@
 //! carry binary numbers, and end in a `<c>` error trailer.
 //!
 //! Source: ArgyllCMS v3.2.0 `spectro/kleink10.c` and `kleink10.h` as
-//! summarised in METERS.md §3.5 [O], one source only: reverse-engineered
+//! summarised in METERS.md §3.5 \[O\], one source only: reverse-engineered
 //! and well tested, but never confirmed by a Klein document here. ArgyllCMS
 //! is GPL/AGPL; only these protocol facts are used, no code.
 
@@ -11,7 +11,7 @@ use serialport::{DataBits, Parity, StopBits};
 use crate::MeterError;
 use crate::link::PortSettings;
 
-/// 9600 baud 8N1, no flow control (METERS.md §3.5 [O]).
+/// 9600 baud 8N1, no flow control (METERS.md §3.5 \[O\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Eight,
@@ -20,21 +20,21 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: false,
 };
 
-/// `P0`: model (7 characters) and serial (9 characters) [O].
+/// `P0`: model (7 characters) and serial (9 characters) \[O\].
 pub const IDENTIFY: &[u8; 2] = b"P0";
-/// Length of the `P0` reply: echo 2, model 7, serial 9, trailer 3 [O].
+/// Length of the `P0` reply: echo 2, model 7, serial 9, trailer 3 \[O\].
 pub const IDENTIFY_REPLY_LEN: usize = 21;
-/// `N5`: measure X, Y, Z with the factory calibration [O].
+/// `N5`: measure X, Y, Z with the factory calibration \[O\].
 pub const MEASURE: &[u8; 2] = b"N5";
-/// Length of the `N5` reply: echo 2, X 3, Y 3, Z 3, range 1, trailer 3 [O].
+/// Length of the `N5` reply: echo 2, X 3, Y 3, Z 3, range 1, trailer 3 \[O\].
 pub const MEASURE_REPLY_LEN: usize = 15;
 
-/// A command as sent: two letters and CR [O].
+/// A command as sent: two letters and CR \[O\].
 pub fn encode_command(command: &[u8; 2]) -> Vec<u8> {
     vec![command[0], command[1], b'\r']
 }
 
-/// The `<c>` error letter (METERS.md §3.5 error table [O]).
+/// The `<c>` error letter (METERS.md §3.5 error table \[O\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// `0`: OK.
@@ -102,7 +102,7 @@ pub struct Measurement {
 
 /// Decode the 3-byte Klein number: a big-endian 16-bit word whose bit 15 is
 /// the sign and bits 0–14 the mantissa m, then a signed exponent byte e;
-/// value = m × 2^(e − 16) (METERS.md §3.5 [O]).
+/// value = m × 2^(e − 16) (METERS.md §3.5 \[O\]).
 pub fn decode_number(bytes: [u8; 3]) -> f64 {
     let word = u16::from_be_bytes([bytes[0], bytes[1]]);
     let mantissa = f64::from(word & 0x7FFF);

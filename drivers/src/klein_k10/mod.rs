@@ -17,16 +17,16 @@ use crate::{
     Quantity, Reading, Validity,
 };
 
-/// Time allowed per `N5`: Argyll allows 2 s (METERS.md §3.5 [O]).
+/// Time allowed per `N5`: Argyll allows 2 s (METERS.md §3.5 \[O\]).
 pub const N5_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `N5` retries while the meter reports `u`/`v` (auto-ranging): Argyll
-/// retries up to 4 times (METERS.md §3.5 [O]).
+/// retries up to 4 times (METERS.md §3.5 \[O\]).
 pub const RANGING_RETRIES: usize = 4;
 
 /// How many `N5` readings to average at luminance `y` (cd/m²). Argyll takes
 /// 20 below 0.2 cd/m², 10 at 2, 4 at 20, 2 at 50 and 1 above, blending in
-/// between (METERS.md §3.5 [O]); we use the step at or above each point,
+/// between (METERS.md §3.5 \[O\]); we use the step at or above each point,
 /// never fewer readings than Argyll.
 pub fn readings_to_average(y: f64) -> usize {
     match y {

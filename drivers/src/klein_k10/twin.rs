@@ -10,11 +10,11 @@ use crate::twin::{DeviceTwin, Optics, TwinAction};
 /// Model and serial the twin reports, padded to 7 and 9 characters.
 pub const IDENTITY: &[u8; 16] = b"K-10-A 12345678 ";
 
-/// Time for one `N5`, a model [A]: 125 ms. Argyll's 2 s allowance is a
+/// Time for one `N5`, a model \[A\]: 125 ms. Argyll's 2 s allowance is a
 /// timeout, not a measured time.
 pub const N5_TIME: Duration = Duration::from_millis(125);
 
-/// Highest luminance before `w`, in cd/m² [A]; not in METERS.md.
+/// Highest luminance before `w`, in cd/m² \[A\]; not in METERS.md.
 pub const MAX_CD_M2: f64 = 5_000.0;
 
 /// The simulated meter.

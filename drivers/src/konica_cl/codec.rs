@@ -3,7 +3,7 @@
 //!
 //! Source for every fact here: METERS.md §3.3, from two public CL-200A
 //! drivers (MasashiSode/cl200a_controller, maslyankov/luxmeters-py) and a
-//! public T-10A driver that quotes the T-10 manual's sections [O2]/[O]. The
+//! public T-10A driver that quotes the T-10 manual's sections \[O2\]/\[O\]. The
 //! vendor's "CL-200A Communication Specifications" (KMSE CS-A32T) was not
 //! read beyond its front matter. A third public CL-200A client (a Qt
 //! header, repository not shown by the search index) gives the same status
@@ -15,7 +15,7 @@ use crate::MeterError;
 use crate::link::PortSettings;
 
 /// 9600 baud, 7 data bits, even parity, 1 stop bit (METERS.md §2.1 and
-/// §3.3 [O2]; one driver used 2 stop bits while searching, which is [?]).
+/// §3.3 \[O2\]; one driver used 2 stop bits while searching, which is \[?\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Seven,
@@ -44,17 +44,17 @@ pub const ALL_HEADS: u8 = 99;
 /// METERS.md §3.3).
 pub const PC_MODE: (u8, [u8; 4]) = (54, *b"1   ");
 /// Command 55 to head 99: hold, parameter `1  0`. No reply; wait at least
-/// 500 ms after it (METERS.md §3.3 [O]).
+/// 500 ms after it (METERS.md §3.3 \[O\]).
 pub const HOLD: (u8, [u8; 4]) = (55, *b"1  0");
 /// Command 40 with `10  `: EXT mode (CL-200A). Replies with a short frame.
 pub const EXT_MODE: (u8, [u8; 4]) = (40, *b"10  ");
 /// Command 40 to head 99 with `21  `: take a measurement (CL-200A). No reply.
 pub const TRIGGER: (u8, [u8; 4]) = (40, *b"21  ");
 /// Command 02 with `1200`: read Ev, x, y (CL-200A). The meaning of `1200`
-/// is unconfirmed [?]; both public drivers send it.
+/// is unconfirmed \[?\]; both public drivers send it.
 pub const READ_EV_XY: (u8, [u8; 4]) = (2, *b"1200");
 /// Command 10 with `0200`: read illuminance (T-10A): run (`0`), CCF off
-/// (`2`), auto range (`0`), `0` (METERS.md §3.3 [O]).
+/// (`2`), auto range (`0`), `0` (METERS.md §3.3 \[O\]).
 pub const T10_READ: (u8, [u8; 4]) = (10, *b"0200");
 
 /// One frame, either direction.

@@ -43,18 +43,18 @@ impl Model {
 pub const HEAD: u8 = 0;
 
 /// Time for a short reply. The meters answer within one update cycle
-/// (about 500 ms, METERS.md §3.3 timing [O]); FTDI adds up to 16 ms.
+/// (about 500 ms, METERS.md §3.3 timing \[O\]); FTDI adds up to 16 ms.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Wait after hold (55) before the next command: at least 500 ms (METERS.md
-/// §3.3 [O]).
+/// §3.3 \[O\]).
 pub const AFTER_HOLD: Duration = Duration::from_millis(500);
 
 /// CL-200A measuring time after a trigger before the data are read: "about
-/// 0.5 s" in both public drivers (METERS.md §3.3 sequence step 4 [O2]).
+/// 0.5 s" in both public drivers (METERS.md §3.3 sequence step 4 \[O2\]).
 pub const CL200A_MEASURING_TIME: Duration = Duration::from_millis(500);
 
-/// T-10A update period: new data about every 500 ms (METERS.md §3.3 [O]).
+/// T-10A update period: new data about every 500 ms (METERS.md §3.3 \[O\]).
 pub const T10A_UPDATE_PERIOD: Duration = Duration::from_millis(500);
 
 /// A CL-200A or T-10A on a serial port.

@@ -10,7 +10,7 @@ use super::codec::{self, Frame};
 use super::{CL200A_MEASURING_TIME, Model, T10A_UPDATE_PERIOD};
 use crate::twin::{DeviceTwin, Optics, TwinAction, take_lines};
 
-/// Measuring range in lx [A]: from Konica Minolta's product pages as we
+/// Measuring range in lx \[A\]: from Konica Minolta's product pages as we
 /// know them (CL-200A 0.1 to 99 990 lx; T-10A 0.01 to 299 900 lx); not in
 /// METERS.md.
 pub fn range_lx(model: Model) -> (f64, f64) {
@@ -21,7 +21,7 @@ pub fn range_lx(model: Model) -> (f64, f64) {
 }
 
 /// Below this illuminance the simulated CL-200A flags its chromaticity
-/// (error `6`). The figure is ours [A].
+/// (error `6`). The figure is ours \[A\].
 pub const CL200A_CHROMA_BELOW_LX: f64 = 5.0;
 
 /// The simulated meter.
@@ -146,7 +146,7 @@ impl ClTwin {
     }
 }
 
-/// A range digit `1`–`5` by decade of illuminance [A]; the meters' actual
+/// A range digit `1`–`5` by decade of illuminance \[A\]; the meters' actual
 /// range boundaries are not known.
 fn decade_range(ev: f64) -> u8 {
     let decade = ev.max(1.0).log10().floor() as u8;

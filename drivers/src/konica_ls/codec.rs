@@ -3,7 +3,7 @@
 //!
 //! Source for every fact here: METERS.md §3.1, which agrees across PsychoPy
 //! `hardware/minolta.py` (LS-100), Mcalibrator2 `cs100a.m`, SweepMe
-//! `Logger-Minolta_CS100A` and marcelomfaleiros `konica_minolta.py` [O2].
+//! `Logger-Minolta_CS100A` and marcelomfaleiros `konica_minolta.py` \[O2\].
 //! No vendor manual was read and no instrument was available.
 
 use serialport::{DataBits, Parity, StopBits};
@@ -12,7 +12,7 @@ use crate::MeterError;
 use crate::link::PortSettings;
 
 /// 4800 baud, 7 data bits, even parity, 2 stop bits, RTS and DTR raised
-/// (METERS.md §2.1 and §3.1 [O2]).
+/// (METERS.md §2.1 and §3.1 \[O2\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 4800,
     data_bits: DataBits::Seven,
@@ -21,16 +21,16 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: true,
 };
 
-/// Commands and replies end with CR LF (METERS.md §3.1 [O2]).
+/// Commands and replies end with CR LF (METERS.md §3.1 \[O2\]).
 pub const TERMINATOR: &[u8] = b"\r\n";
 
-/// `MDS,04`: absolute measuring mode on the LS-100 [O]; absolute
-/// chromaticity on the CS-100A [O2]. Either way the meter reports
+/// `MDS,04`: absolute measuring mode on the LS-100 \[O\]; absolute
+/// chromaticity on the CS-100A \[O2\]. Either way the meter reports
 /// absolute values, which is what QC needs.
 pub const SET_ABSOLUTE_MODE: &str = "MDS,04";
 
 /// `MES`: measure with the current settings and reply with the values
-/// (METERS.md §3.1 [O2]).
+/// (METERS.md §3.1 \[O2\]).
 pub const MEASURE: &str = "MES";
 
 /// A command line as sent: the command and CR LF.
@@ -41,7 +41,7 @@ pub fn encode_command(command: &str) -> Vec<u8> {
 }
 
 /// The 4-character status at the start of every reply (METERS.md §3.1
-/// status table [O2]).
+/// status table \[O2\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// `OK00`: normal.
@@ -176,7 +176,7 @@ pub fn parse_measurement(line: &[u8]) -> Result<Measurement, MeterError> {
 
 /// Write a `MES` reply the way the meter lays it out: status, Y in 7
 /// columns, then x and y in 6 columns each (the CS-100A column layout of
-/// Mcalibrator2 and marcelomfaleiros, 28 bytes with CR LF [O2]). The
+/// Mcalibrator2 and marcelomfaleiros, 28 bytes with CR LF \[O2\]). The
 /// LS-100's reply is the same without x, y; its exact padding is
 /// unconfirmed.
 pub fn encode_measurement(m: &Measurement) -> Vec<u8> {
@@ -193,7 +193,7 @@ pub fn encode_status(status: Status) -> Vec<u8> {
 }
 
 /// A value right-aligned in `width` columns to 4 significant digits (the
-/// meters show 4 digits [A]), with at most 4 decimals.
+/// meters show 4 digits \[A\]), with at most 4 decimals.
 fn fixed_width(v: f64, width: usize) -> String {
     let magnitude = if v.abs() > 0.0 { v.abs().log10().floor() as i32 } else { 0 };
     let decimals = (3 - magnitude).clamp(0, 4) as usize;

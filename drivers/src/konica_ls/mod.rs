@@ -5,7 +5,7 @@
 //! mode; without that the meter never answers and [`KonicaLs`] returns
 //! [`MeterError::Timeout`]. Make the first reading on a bright field: an
 //! LS-100 that first sees a very dark field may stop answering until it is
-//! restarted (PsychoPy's docstring [O]).
+//! restarted (PsychoPy's docstring \[O\]).
 
 pub mod codec;
 pub mod twin;
@@ -23,7 +23,7 @@ use crate::{
 pub enum Model {
     /// LS-100 luminance meter.
     Ls100,
-    /// LS-110 luminance meter (same commands as the LS-100 [A]).
+    /// LS-110 luminance meter (same commands as the LS-100 \[A\]).
     Ls110,
     /// CS-100A chroma meter: luminance and x, y.
     Cs100a,
@@ -40,7 +40,7 @@ impl Model {
     }
 
     /// Measuring range in cd/m², from Konica Minolta's product pages as we
-    /// know them [A]; not in METERS.md and not confirmed on an instrument.
+    /// know them \[A\]; not in METERS.md and not confirmed on an instrument.
     pub fn range_cd_m2(self) -> (f64, f64) {
         match self {
             Self::Ls100 => (0.001, 299_900.0),
@@ -51,11 +51,11 @@ impl Model {
 }
 
 /// Time allowed for a setting command's `OK00`. The public drivers use 3 to
-/// 10 s (METERS.md §3.1 timing [O2]).
+/// 10 s (METERS.md §3.1 timing \[O2\]).
 pub const SETTING_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Longest `MES` we expect: SweepMe reports 1–2 s per reading and the
-/// drivers allow up to 10 s (METERS.md §3.1 [O2]).
+/// drivers allow up to 10 s (METERS.md §3.1 \[O2\]).
 pub const WORST_CASE_READING: Duration = Duration::from_secs(10);
 
 /// An LS-100 / LS-110 / CS-100A on a serial port.

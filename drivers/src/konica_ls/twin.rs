@@ -16,7 +16,7 @@ pub struct LsTwin {
     absolute_mode: bool,
     measured_once: bool,
     sulking: bool,
-    /// Model the LS-100's "sulk" (METERS.md §3.1 quirks, PsychoPy [O]): if
+    /// Model the LS-100's "sulk" (METERS.md §3.1 quirks, PsychoPy \[O\]): if
     /// the first reading after connecting is very dark, the meter stops
     /// answering until it is restarted. Off by default so that demos start
     /// on any patch; tests switch it on.
@@ -93,11 +93,11 @@ impl LsTwin {
 }
 
 /// Below this a first reading makes the simulated LS-100 sulk. PsychoPy
-/// says only "very dark"; the figure is ours [A].
+/// says only "very dark"; the figure is ours \[A\].
 const SULK_BELOW_CD_M2: f64 = 0.1;
 
-/// Time for one `MES`, a model [A]: the CS-100A's slow response is about
-/// 0.4 s (METERS.md §3.1, mode 07 [O2]) and SweepMe reports 1–2 s per
+/// Time for one `MES`, a model \[A\]: the CS-100A's slow response is about
+/// 0.4 s (METERS.md §3.1, mode 07 \[O2\]) and SweepMe reports 1–2 s per
 /// reading overall; we take 0.4 s at or above 10 cd/m² and add 0.4 s per
 /// decade below, up to 2 s. Not measured on an instrument.
 pub fn integration_time(_model: Model, luminance_cd_m2: f64) -> Duration {

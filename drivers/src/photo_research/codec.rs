@@ -3,9 +3,9 @@
 //!
 //! Sources (METERS.md §3.4): Psychtoolbox PR650Toolbox, PR655Toolbox and
 //! PR670Toolbox; psychopy-photoresearch `pr.py`; SweepMe
-//! `Logger-PhotoResearch_PR-655`; Mcalibrator2 `pr650.m`, `pr655.m` [O2]
+//! `Logger-PhotoResearch_PR-655`; Mcalibrator2 `pr650.m`, `pr655.m` \[O2\]
 //! where they agree. No vendor manual was read. The status codes and the
-//! units field are where the sources disagree [?].
+//! units field are where the sources disagree \[?\].
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use serialport::{DataBits, Parity, StopBits};
 use crate::MeterError;
 use crate::link::PortSettings;
 
-/// PR-650: 9600 baud 8N1, no handshake by default (METERS.md §3.4 [O2]).
+/// PR-650: 9600 baud 8N1, no handshake by default (METERS.md §3.4 \[O2\]).
 /// PR-655/670 are USB-CDC, where the rate is ignored; 8N1 all the same.
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
@@ -24,31 +24,31 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: false,
 };
 
-/// Replies end with CR LF (METERS.md §2.1 [O2]).
+/// Replies end with CR LF (METERS.md §2.1 \[O2\]).
 pub const REPLY_TERMINATOR: &[u8] = b"\r\n";
 
 /// PR-655/670: pause between characters sent; Psychtoolbox uses 50 ms,
-/// PsychoPy 100 ms (METERS.md §3.4 [O2]). We take the shorter.
+/// PsychoPy 100 ms (METERS.md §3.4 \[O2\]). We take the shorter.
 pub const CHARACTER_GAP: Duration = Duration::from_millis(50);
 
-/// PR-655/670: `Q` leaves remote mode (no CR) [O2].
+/// PR-655/670: `Q` leaves remote mode (no CR) \[O2\].
 pub const LEAVE_REMOTE: &[u8] = b"Q";
 /// PR-655/670: `PHOTO` enters remote mode (no CR); the meter answers within
 /// 10 s, and only the first time after power-up unless `Q` came first
-/// [O2].
+/// \[O2\].
 pub const ENTER_REMOTE: &[u8] = b"PHOTO";
-/// Wait after `Q` before `PHOTO` (Psychtoolbox: 0.5 s) [O2].
+/// Wait after `Q` before `PHOTO` (Psychtoolbox: 0.5 s) \[O2\].
 pub const AFTER_LEAVE_REMOTE: Duration = Duration::from_millis(500);
-/// Longest wait for the `PHOTO` answer [O2].
+/// Longest wait for the `PHOTO` answer \[O2\].
 pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which protocol generation a meter speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
-    /// PR-650: LF-terminated commands, `M0` then `D2` (XYZ) [O2].
+    /// PR-650: LF-terminated commands, `M0` then `D2` (XYZ) \[O2\].
     Pr650,
     /// PR-655 and PR-670: CR-terminated commands typed one character at a
-    /// time, `M1` returns Y, x, y at once [O2].
+    /// time, `M1` returns Y, x, y at once \[O2\].
     Pr6x5,
 }
 
@@ -70,14 +70,14 @@ pub enum Quality {
     /// 0: OK (all sources).
     Ok,
     /// 18: accepted as valid by Psychtoolbox, "light low" to PsychoPy,
-    /// "too little light, double the exposure" to Mcalibrator [?].
+    /// "too little light, double the exposure" to Mcalibrator \[?\].
     LightLow,
-    /// 19: too bright (Mcalibrator halves the exposure) [O].
+    /// 19: too bright (Mcalibrator halves the exposure) \[O\].
     TooBright,
-    /// −8 (PR-670) or 10 (PR-655): too dark [O].
+    /// −8 (PR-670) or 10 (PR-655): too dark \[O\].
     TooDark,
     /// −1, −10 (PR-670) or 7, 8 (PR-650): sync failure, or low light on
-    /// the PR-655 (−1) [?].
+    /// the PR-655 (−1) \[?\].
     SyncOrLowLight,
     /// Any other code.
     Other(i32),
@@ -116,14 +116,14 @@ impl Quality {
 pub struct Measurement {
     /// The status code.
     pub code: i32,
-    /// The units field as sent (the meaning of 0 and 1 is [?]).
+    /// The units field as sent (the meaning of 0 and 1 is \[?\]).
     pub units: i32,
     /// The three values (Y, x, y for `M1`; X, Y, Z for `D2`/`M2`).
     pub values: [f64; 3],
 }
 
 /// Parse `status,units,v1,v2,v3` (METERS.md §3.4: "parse by splitting on
-/// commas" [O2]). The PR-650 `D2` reply has the same fields in fixed
+/// commas" \[O2\]). The PR-650 `D2` reply has the same fields in fixed
 /// columns (quality 2, units 1, three 9-character numbers), so it parses
 /// the same way.
 pub fn parse_measurement(line: &[u8]) -> Result<Measurement, MeterError> {
@@ -149,7 +149,7 @@ pub fn parse_code(line: &[u8]) -> Result<i32, MeterError> {
     }
 }
 
-/// Parse `errcode,value` (the `D110`/`D111`/`D114` replies [O2]).
+/// Parse `errcode,value` (the `D110`/`D111`/`D114` replies \[O2\]).
 pub fn parse_info(line: &[u8]) -> Result<String, MeterError> {
     let text = ascii(line)?;
     let (code, value) = text.split_once(',').ok_or_else(|| bad("expected errcode,value", line))?;

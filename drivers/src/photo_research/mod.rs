@@ -4,7 +4,7 @@
 //! The PR-655/670 drop characters sent back to back, so every command is
 //! typed one character at a time; remote mode is entered with `Q`, a pause,
 //! then `PHOTO`. The PR-650 must be addressed within about 5 s of power-on
-//! or it stays in stand-alone mode (METERS.md §3.4 [O2]).
+//! or it stays in stand-alone mode (METERS.md §3.4 \[O2\]).
 
 pub mod codec;
 pub mod twin;
@@ -49,7 +49,7 @@ impl Model {
     }
 
     /// Longest exposure: 6000 ms on the PR-650 (and PR-655 per
-    /// Mcalibrator), 30 000 ms on the PR-670 (SweepMe) [O2].
+    /// Mcalibrator), 30 000 ms on the PR-670 (SweepMe) \[O2\].
     pub fn max_exposure(self) -> Duration {
         match self {
             Self::Pr650 | Self::Pr655 => Duration::from_secs(6),
@@ -58,11 +58,11 @@ impl Model {
     }
 }
 
-/// Time for a reply to a setting or info command [A].
+/// Time for a reply to a setting or info command \[A\].
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// `SU1`: metric units per SweepMe and Mcalibrator; Psychtoolbox instead
-/// checks that the reply's units field is 0 for cd/m² [?] (METERS.md §3.4).
+/// checks that the reply's units field is 0 for cd/m² \[?\] (METERS.md §3.4).
 pub const METRIC_UNITS: &str = "SU1";
 
 /// A Photo Research meter on a serial port.

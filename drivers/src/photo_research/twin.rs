@@ -12,7 +12,7 @@ use crate::twin::{DeviceTwin, Optics, TwinAction};
 /// Serial number the twin reports.
 pub const SERIAL: &str = "65551234";
 
-/// Exposure time, a model [A]: 0.5 s of overhead plus 2 cd·s/m² divided by
+/// Exposure time, a model \[A\]: 0.5 s of overhead plus 2 cd·s/m² divided by
 /// the luminance, capped at the model's longest exposure (6 s or 30 s,
 /// METERS.md §3.4). Not measured on an instrument.
 pub fn measuring_time(model: Model, luminance_cd_m2: f64) -> Duration {
@@ -20,7 +20,7 @@ pub fn measuring_time(model: Model, luminance_cd_m2: f64) -> Duration {
     Duration::from_millis(500) + exposure.min(model.max_exposure())
 }
 
-/// Measuring range in cd/m² [A] (not in METERS.md): below it the twin
+/// Measuring range in cd/m² \[A\] (not in METERS.md): below it the twin
 /// answers "too dark", above it "too bright".
 pub fn range_cd_m2(model: Model) -> (f64, f64) {
     match model {
