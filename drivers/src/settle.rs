@@ -130,15 +130,19 @@ mod tests {
         }
     }
 
+    /// Reading time of the simulated meter in these tests.
+    const READING: Duration = Duration::from_millis(40);
+
     fn meter(tau: Duration) -> SimulatedPhotometer<Warming> {
         let mut m = SimulatedPhotometer::new(Warming { since: Instant::now(), tau }, 3);
-        m.reading_time = Duration::from_millis(20);
+        m.reading_time = READING;
         m
     }
 
     #[test]
     fn waits_for_a_drifting_display_then_stops() {
-        let mut m = meter(Duration::from_millis(60));
+        let tau = Duration::from_millis(100);
+        let mut m = meter(tau);
         let rule = SettleRule {
             time_limit: Duration::from_secs(5),
             max_readings: 100,
@@ -149,12 +153,15 @@ mod tests {
                 .unwrap();
         assert!(s.converged);
         assert!(s.readings.len() >= 3, "settled too early: {:?}", s.readings.len());
-        // The first reading caught the display still rising; the settled one
-        // is within what a 1 % step-to-step rule allows on this slope
-        // (about tolerance × τ / reading time = 3 %).
-        assert!(s.readings[0].value < 80.0, "{}", s.readings[0].value);
-        assert!((s.reading.value - 100.0).abs() < 4.0, "{}", s.reading.value);
-        assert!(s.settle_time >= Duration::from_millis(20) * s.readings.len() as u32);
+        // A step-to-step rule stops once the drift per reading is below the
+        // tolerance, which leaves about tolerance × τ / reading time of the
+        // remaining rise (2.5 % here; less if readings come slower), plus
+        // noise.
+        let residual = 100.0 * rule.relative * tau.as_secs_f64() / READING.as_secs_f64();
+        assert!((s.reading.value - 100.0).abs() < residual + 1.0, "{}", s.reading.value);
+        // The first reading caught the display still rising.
+        assert!(s.readings[0].value < s.reading.value - 5.0, "{:?}", s.readings[0].value);
+        assert!(s.settle_time >= READING * s.readings.len() as u32);
     }
 
     #[test]
@@ -184,10 +191,10 @@ mod tests {
         let s =
             settle(&mut m, &MeasureRequest::luminance(Duration::from_secs(1)), &rule, &mut |_| {})
                 .unwrap();
-        // 20 ms readings in a 150 ms limit: at most 8, and never past it by
-        // more than one reading's budget.
-        assert!(s.readings.len() <= 8, "{}", s.readings.len());
-        assert!(start.elapsed() < Duration::from_millis(400), "{:?}", start.elapsed());
+        // 40 ms readings in a 150 ms limit: at most 5, and never past the
+        // limit by more than one reading (with room for a loaded machine).
+        assert!(s.readings.len() <= 5, "{}", s.readings.len());
+        assert!(start.elapsed() < Duration::from_millis(800), "{:?}", start.elapsed());
     }
 
     #[test]
