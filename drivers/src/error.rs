@@ -21,6 +21,12 @@ pub enum MeterErrorKind {
     Unsupported,
     /// An operating-system I/O error.
     Io,
+    /// The meter went away while in use (cable pulled, port closed).
+    Disconnected,
+    /// The operating system refused access to the port.
+    PermissionDenied,
+    /// The meter reported a fault of its own (memory error, flat battery).
+    Device,
 }
 
 /// Why a meter could not give a reading.
@@ -59,6 +65,19 @@ pub enum MeterError {
     /// An operating-system I/O error on the transport.
     #[error("I/O error talking to the meter: {0}")]
     Io(#[from] std::io::Error),
+    /// The meter went away while in use: the cable was pulled, the meter was
+    /// switched off, or the port was closed.
+    #[error("the meter disconnected: {0}")]
+    Disconnected(String),
+    /// The operating system refused access to the port.
+    ///
+    /// On Linux the user must be in the group that owns the device (usually
+    /// `dialout`).
+    #[error("permission denied on {0}")]
+    PermissionDenied(String),
+    /// The meter reported a fault of its own; the text names the meter's code.
+    #[error("the meter reported a fault: {0}")]
+    Device(String),
 }
 
 fn limit_text(limit: Option<f64>) -> String {
@@ -77,6 +96,9 @@ impl MeterError {
             Self::Protocol(_) => MeterErrorKind::Protocol,
             Self::Unsupported(_) => MeterErrorKind::Unsupported,
             Self::Io(_) => MeterErrorKind::Io,
+            Self::Disconnected(_) => MeterErrorKind::Disconnected,
+            Self::PermissionDenied(_) => MeterErrorKind::PermissionDenied,
+            Self::Device(_) => MeterErrorKind::Device,
         }
     }
 }

@@ -38,6 +38,39 @@ impl<S: Scene + ?Sized> Scene for &S {
     }
 }
 
+/// A scene whose light the application sets directly: one stimulus behind
+/// a lock, shareable with a twin's thread (`Arc<SceneCell>`).
+#[derive(Debug)]
+pub struct SceneCell(std::sync::Mutex<Stimulus>);
+
+impl SceneCell {
+    /// A scene showing `stimulus`.
+    pub fn new(stimulus: Stimulus) -> Self {
+        Self(std::sync::Mutex::new(stimulus))
+    }
+
+    /// Show `stimulus` from now on.
+    pub fn set(&self, stimulus: Stimulus) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = stimulus;
+    }
+
+    /// Show this luminance (cd/m²), keeping colour and illuminance.
+    pub fn set_luminance(&self, luminance_cd_m2: f64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).luminance_cd_m2 = luminance_cd_m2;
+    }
+
+    /// Put this illuminance (lx) on the diffuser, keeping the rest.
+    pub fn set_illuminance(&self, illuminance_lx: f64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).illuminance_lx = illuminance_lx;
+    }
+}
+
+impl Scene for SceneCell {
+    fn stimulus(&self) -> Stimulus {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// A meter with no hardware behind it: it reads a [`Scene`], adds its own
 /// repeatability noise (seeded, so runs are reproducible) and enforces a
 /// measuring range like a real instrument.

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod analyze;
 mod demo;
 mod gsdf;
+mod meters;
 mod operator;
 mod verdicts;
 
@@ -39,6 +40,8 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// The DICOM PS3.14 Grayscale Standard Display Function.
     Gsdf(gsdf::GsdfArgs),
+    /// Find, identify and read photometers.
+    Meters(meters::MetersArgs),
 }
 
 /// Parse the command line, run the command and turn its result into an exit code.
@@ -76,5 +79,6 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Gsdf(args) => gsdf::run(args),
+        Command::Meters(args) => meters::run(args),
     }
 }
