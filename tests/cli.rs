@@ -301,3 +301,45 @@ fn constancy_compares_with_the_baseline() {
     assert_eq!(change["result"], "not-evaluated");
     assert!(change["reason"].as_str().unwrap().contains("--baseline"));
 }
+
+#[test]
+fn every_simulated_meter_family_runs_the_demo_over_its_own_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    for meter in ["sim-ls100", "sim-cs100a", "sim-mavo", "sim-pr655", "sim-k10"] {
+        let session = dir.path().join(format!("{meter}.jsonl"));
+        let out = monqc(
+            &["demo", "--meter", meter, "--time-scale", "0.02", "--json"]
+                .into_iter()
+                .chain(["--session", session.to_str().unwrap()])
+                .collect::<Vec<_>>(),
+            dir.path(),
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{meter}: {stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(v["kdelta_percent"].as_f64().unwrap() < 10.0, "{meter}");
+        // Each luminance reading keeps the twin's reply bytes, in the
+        // meter's own format, not the ideal meter's "SIM …" line.
+        let journal = std::fs::read_to_string(&session).unwrap();
+        let bn18 = journal.lines().find(|l| l.contains("JIRA-BN18")).unwrap();
+        let line: serde_json::Value = serde_json::from_str(bn18).unwrap();
+        let raw = line["body"]["raw"].as_str().unwrap();
+        assert!(!raw.is_empty() && !raw.starts_with("SIM"), "{meter}: {raw}");
+    }
+    for illuminance in ["sim-cl200a", "sim-t10a"] {
+        let out = monqc(
+            &["demo", "--meter", "sim-ls100", "--illuminance-meter", illuminance]
+                .into_iter()
+                .chain(["--time-scale", "0.02", "--json"])
+                .collect::<Vec<_>>(),
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(0), "{illuminance}: {}", text(&out).1);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let e = v["ambient"]["illuminance_lx"].as_f64().unwrap();
+        assert!((e - 50.0).abs() < 1.0, "{illuminance}: {e}");
+    }
+    let out = monqc(&["demo", "--meter", "ls100:/dev/null"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("is not a simulated meter"), "{}", text(&out).1);
+}

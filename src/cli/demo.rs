@@ -2,6 +2,7 @@
 //! display and meter, written to a session file and analysed.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -13,7 +14,9 @@ use monqc::measurement::MeterSetup;
 use monqc::procedure::Procedure;
 use monqc::sequence::{self, Meters};
 use monqc::session::{self, MeterInfo, SessionHeader, SessionWriter};
-use monqc_drivers::{Photometer, SimulatedPhotometer};
+use monqc_drivers::{
+    MeterSelector, Photometer, Scene, SimOptions, SimulatedPhotometer, spawn_simulated,
+};
 
 use super::{Outcome, operator, verdicts};
 
@@ -52,6 +55,19 @@ pub struct DemoArgs {
     /// Seed for the simulated noise.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Luminance meter: `sim` (an ideal meter, instant), or a simulated twin
+    /// speaking a real meter's bytes over a pseudo-terminal: sim-ls100,
+    /// sim-ls110, sim-cs100a, sim-mavo, sim-pr650, sim-pr655, sim-pr670, sim-k10.
+    #[arg(long, default_value = "sim", value_name = "SEL")]
+    meter: String,
+    /// Illuminance meter: sim-cl200a or sim-t10a [default: `sim`, an ideal
+    /// illuminance meter].
+    #[arg(long, value_name = "SEL")]
+    illuminance_meter: Option<String>,
+    /// Scale the twins' timing (1 = the instrument's own integration times;
+    /// 0.1 runs ten times faster).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
     /// Where to write the session file [default: a new file in the data directory].
     #[arg(long, value_name = "FILE")]
     session: Option<PathBuf>,
@@ -70,6 +86,35 @@ enum PanelArg {
 enum SetupArg {
     Telescopic,
     Contact,
+}
+
+/// A simulated meter looking at `display`: `sim` is the ideal meter, a
+/// `sim-KIND` selector a twin speaking that meter's protocol over a pty.
+fn simulated_meter(
+    selector: &str,
+    display: &Arc<SimulatedDisplay>,
+    seed: u64,
+    options: SimOptions,
+) -> anyhow::Result<Box<dyn Photometer + Send>> {
+    if selector == "sim" {
+        let mut meter = SimulatedPhotometer::new(Arc::clone(display), seed);
+        meter.noise_relative = options.noise_relative;
+        return Ok(Box::new(meter));
+    }
+    match selector.parse::<MeterSelector>() {
+        Ok(MeterSelector::Simulated(kind)) => {
+            let scene: Arc<dyn Scene + Send + Sync> = display.clone();
+            Ok(Box::new(spawn_simulated(kind, scene, seed, options)?))
+        }
+        _ => anyhow::bail!(
+            "`{selector}` is not a simulated meter; the demo takes sim or one of: {}",
+            monqc_drivers::SIMULATED_KINDS
+                .iter()
+                .map(|k| format!("sim-{}", k.id()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
@@ -120,10 +165,28 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     };
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
-    let display = SimulatedDisplay::new(model.clone(), setup);
-    let mut meter = SimulatedPhotometer::new(&display, args.seed.wrapping_add(1));
-    meter.noise_relative = args.noise;
-    let identity = meter.identify()?;
+    anyhow::ensure!(
+        args.time_scale.is_finite() && args.time_scale > 0.0,
+        "--time-scale {}: give a positive factor",
+        args.time_scale
+    );
+    let display = Arc::new(SimulatedDisplay::new(model.clone(), setup));
+    let sim = SimOptions {
+        time_scale: args.time_scale,
+        noise_relative: args.noise,
+        ..SimOptions::default()
+    };
+    let mut meter = simulated_meter(&args.meter, &display, args.seed.wrapping_add(1), sim.clone())
+        .with_context(|| format!("--meter {}", args.meter))?;
+    let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
+    let mut illuminance_meter =
+        simulated_meter(illuminance_selector, &display, args.seed.wrapping_add(2), sim)
+            .with_context(|| format!("--illuminance-meter {illuminance_selector}"))?;
+    let identity = meter.identify().context("the luminance meter did not identify itself")?;
+    let id =
+        illuminance_meter.identify().context("the illuminance meter did not identify itself")?;
+    eprintln!("illuminance meter: {} {} ({illuminance_selector})", id.vendor, id.model);
+    eprintln!("luminance meter: {} {} ({})", identity.vendor, identity.model, args.meter);
 
     let path = match args.session {
         Some(p) => p,
@@ -179,8 +242,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     sequence::run(
         &plan,
         &Default::default(),
-        &display,
-        Meters { luminance: &mut meter, illuminance: None },
+        display.as_ref(),
+        Meters { luminance: meter.as_mut(), illuminance: Some(illuminance_meter.as_mut()) },
         &mut operator::Unattended,
         &mut writer,
         &mut operator::print_progress,
