@@ -120,8 +120,28 @@ fn xy(r: &Reading) -> Option<Chromaticity> {
     r.chromaticity.map(|c| Chromaticity { x: c.x, y: c.y })
 }
 
+/// The meter's reply bytes for the journal: as text when they are text (most
+/// protocols are ASCII), else as `hex:` so binary replies (Klein K-10) are
+/// kept exactly.
+pub fn raw_reply_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(t) if t.chars().all(|c| !c.is_control() || matches!(c, '\r' | '\n' | '\t')) => t.into(),
+        _ => format!("hex:{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+    }
+}
+
 fn raw(r: &Reading) -> String {
-    String::from_utf8_lossy(&r.raw).into_owned()
+    raw_reply_text(&r.raw)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn raw_replies_are_kept_exactly() {
+        assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");
+        assert_eq!(super::raw_reply_text(&[0x78, 0x80, 0x08]), "hex:788008");
+        assert_eq!(super::raw_reply_text(&[0x02, b'1', 0x03]), "hex:023103");
+    }
 }
 
 fn read(
