@@ -39,6 +39,9 @@ mod spec;
 mod tg18;
 mod uniform;
 
+#[cfg(feature = "presenter")]
+pub mod presenter;
+
 pub use catalogue::{BnBackground, PatternId, PatternInfo, PatternParams, catalogue};
 pub use error::{ErrorKind, PatternError};
 pub use font::{GLYPH_HEIGHT, GLYPH_WIDTH, text_width};
