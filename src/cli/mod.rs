@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod patterns;
+
 /// What a command concluded, mapped to the process exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -24,7 +26,10 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
+    Patterns(patterns::PatternsArgs),
+}
 
 /// Parse the command line, run the command and turn its result into an exit code.
 pub fn main() -> ExitCode {
@@ -50,5 +55,7 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    match cli.command {}
+    match cli.command {
+        Command::Patterns(args) => patterns::run(args),
+    }
 }
