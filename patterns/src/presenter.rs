@@ -411,7 +411,12 @@ impl App {
         let formats = surface_formats(&window)?;
         let (texture_format, format, ten_bit) =
             choose_formats(&formats, self.options.bit_depth == BitDepth::Ten);
-        let pixels = build_pixels(&window, size, texture_format, format)?;
+        // wgpu reports some surface errors by panicking; keep the presenter thread alive
+        // and report them as errors instead.
+        let pixels = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            build_pixels(&window, size, texture_format, format)
+        }))
+        .map_err(|panic| PresenterError::Gpu(panic_message(panic.as_ref())))??;
         self.surface = Some(Surface {
             window,
             pixels,
@@ -521,6 +526,14 @@ fn write_frame(raster: &Raster, ten_bit_output: bool, frame: &mut [u8]) -> bool 
     }
 }
 
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "wgpu panicked".to_string())
+}
+
 /// Surface formats the adapter offers for this window.
 fn surface_formats(window: &Arc<Window>) -> Result<Vec<TextureFormat>, PresenterError> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::default());
@@ -531,7 +544,17 @@ fn surface_formats(window: &Arc<Window>) -> Result<Vec<TextureFormat>, Presenter
         ..Default::default()
     }))
     .ok_or_else(|| PresenterError::Gpu("no GPU adapter can draw to this window".into()))?;
-    Ok(surface.get_capabilities(&adapter).formats)
+    let formats = surface.get_capabilities(&adapter).formats;
+    if formats.is_empty() {
+        // Seen with wgpu 0.19 + Mesa lavapipe on an Xvfb screen of depth 30: configuring
+        // the surface anyway would panic inside wgpu.
+        return Err(PresenterError::Gpu(
+            "the window's surface offers no pixel format wgpu can draw to (on X11, use a \
+             screen of depth 24)"
+                .into(),
+        ));
+    }
+    Ok(formats)
 }
 
 /// Texture and surface formats that pass DDLs through unchanged: both linear
