@@ -20,27 +20,29 @@ pub enum BnBackground {
 /// A pattern this crate can generate, parsed from its name (case-insensitive).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PatternId {
-    /// `TG18-QC`.
+    /// `TG18-QC` ([`crate::tg18::qc`]).
     Tg18Qc,
-    /// `TG18-UN80`, `TG18-UN10` (`outlined == false`), `TG18-UNL80`, `TG18-UNL10`.
+    /// `TG18-UN80`, `TG18-UN10` (`outlined == false`), `TG18-UNL80`, `TG18-UNL10`
+    /// ([`crate::tg18::uniformity`]).
     Tg18Un {
         /// 80 % or 10 % field.
         level: UnLevel,
         /// Draw the outlines of the five measurement squares (the UNL variants).
         outlined: bool,
     },
-    /// `TG18-LN12-01` … `TG18-LN12-18`.
+    /// `TG18-LN12-01` … `TG18-LN12-18` ([`crate::tg18::ln`]).
     Tg18Ln12(u8),
-    /// `TG18-CT`.
+    /// `TG18-CT` ([`crate::tg18::ct`]).
     Tg18Ct,
-    /// `JIRA-BN01` … `JIRA-BN18` and `JIRA-BN01-L20` … `JIRA-BN18-L20`.
+    /// `JIRA-BN01` … `JIRA-BN18` and `JIRA-BN01-L20` … `JIRA-BN18-L20` ([`crate::jira`]).
     JiraBn {
         /// Patch number 1…18.
         index: u8,
         /// Black or 20 %-luminance background.
         background: BnBackground,
     },
-    /// `UNIFORM-<DDL>`: a uniform field at that DDL (of the requested bit depth).
+    /// `UNIFORM-<DDL>`: a uniform field at that DDL (of the requested bit depth;
+    /// [`crate::uniform`]).
     Uniform(u32),
 }
 

@@ -11,7 +11,9 @@
 //! `presenter`) shows at 1:1 pixels.
 //!
 //! Every pattern is generated in code from its published definition; no bitmap
-//! is copied. The TG18-style patterns are *synthetic* patterns following the
+//! is copied. The modules [`tg18`], [`jira`] and [`uniform`] document, per pattern,
+//! the source and clause it follows, the figures it was checked against and the
+//! choices made where the definition leaves a detail open. The TG18-style patterns are *synthetic* patterns following the
 //! conditions in the front matter of AAPM On-line Report OR-03 (2005): the report
 //! is acknowledged, the original TG18 label is not reproduced, each pattern
 //! carries a label saying it is synthetic and based on TG18, and a pattern drawn
@@ -32,12 +34,12 @@ mod catalogue;
 mod error;
 mod font;
 mod geometry;
-mod jira;
+pub mod jira;
 mod png_export;
 mod raster;
 mod spec;
-mod tg18;
-mod uniform;
+pub mod tg18;
+pub mod uniform;
 
 #[cfg(feature = "presenter")]
 pub mod presenter;

@@ -338,6 +338,7 @@ struct Surface {
     window: Arc<Window>,
     pixels: Pixels<'static>,
     monitor_position: PhysicalPosition<i32>,
+    monitor_size: PhysicalSize<u32>,
     format: TextureFormat,
     ten_bit: bool,
     /// The raster on screen, for redraws.
@@ -421,6 +422,7 @@ impl App {
             window,
             pixels,
             monitor_position: monitor.position(),
+            monitor_size: monitor.size(),
             format,
             ten_bit,
             shown: None,
@@ -429,7 +431,8 @@ impl App {
     }
 
     /// Presents the pending raster if the window now covers exactly its pixels;
-    /// refuses it once the deadline has passed.
+    /// refuses it at once if it is not of the monitor's size, otherwise once the
+    /// deadline has passed.
     fn try_present(&mut self) {
         let (Some(surface), Some(pending)) = (self.surface.as_mut(), self.pending.as_ref()) else {
             return;
@@ -441,7 +444,10 @@ impl App {
             && size.height == raster.height()
             && position == surface.monitor_position;
         if !fits {
-            if Instant::now() >= pending.deadline {
+            // A raster not of the monitor's size can never fit: refuse it at once.
+            let never = (raster.width(), raster.height())
+                != (surface.monitor_size.width, surface.monitor_size.height);
+            if never || Instant::now() >= pending.deadline {
                 let error = PresenterError::WouldScale {
                     window_width: size.width,
                     window_height: size.height,

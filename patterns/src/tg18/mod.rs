@@ -5,19 +5,19 @@
 //! report's descriptions if (1) the report is acknowledged, (2) the original TG18
 //! label is not duplicated, (3) the pattern carries a label saying it is synthetic
 //! and based on TG18, and (4) a scaled pattern keeps all elements and says
-//! "scaled". [`synthetic_label`] writes that label; every TG18 pattern here draws
-//! it. The original patterns exist at 1024² and 2048²; any other size is marked
-//! "SCALED".
+//! "scaled". Every TG18 pattern here draws that label (4 lines: "SYNTHETIC PATTERN",
+//! "BASED ON AAPM TG18", the name with "(OR-03)", then size and bit depth). The
+//! original patterns exist at 1024² and 2048²; any other size adds "SCALED".
 //!
 //! Geometry not printed in the report was measured on 1024² renderings of the
 //! authentic AAPM files (v8.0, 12/01); see STANDARDS-NOTES §4 in the project's
 //! shared notes. Each module says which figures it follows and what it chose where
 //! the definition leaves a detail open.
 
-pub(crate) mod ct;
-pub(crate) mod ln;
-pub(crate) mod qc;
-pub(crate) mod uniformity;
+pub mod ct;
+pub mod ln;
+pub mod qc;
+pub mod uniformity;
 
 use crate::font::{LINE_ADVANCE, text_width};
 use crate::{PatternError, PatternParams, Shape};
