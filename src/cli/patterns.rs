@@ -242,3 +242,30 @@ fn show(
     presenter.close();
     Ok(Outcome::Pass)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_bits_parse_or_say_why_not() {
+        assert_eq!(parse_size("2048x2560"), Ok((2048, 2560)));
+        assert_eq!(parse_size("1920X1080"), Ok((1920, 1080)));
+        assert_eq!(parse_size("1024×1024"), Ok((1024, 1024)));
+        assert!(parse_size("1024").unwrap_err().contains("WIDTHxHEIGHT"));
+        assert!(parse_size("0x100").is_err());
+        assert_eq!(parse_bits("10"), Ok(10));
+        assert!(parse_bits("12").unwrap_err().contains("8 or 10"));
+    }
+
+    #[test]
+    fn background_ddl_only_for_the_l20_patterns() {
+        let qc = pattern_id("TG18-QC").unwrap();
+        assert!(params(&qc, (1024, 1024), 8, Some(100)).is_err());
+        let bn = pattern_id("jira-bn07-l20").unwrap();
+        let p = params(&bn, (1024, 1024), 10, Some(700)).unwrap();
+        assert_eq!((p.bit_depth, p.background_ddl), (BitDepth::Ten, Some(700)));
+        let err = pattern_id("TG18-NOPE").unwrap_err();
+        assert!(format!("{err}").contains("monqc patterns list"));
+    }
+}
