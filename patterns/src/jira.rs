@@ -17,7 +17,8 @@
 //!   is used: the TG18-LN12 background (2464 of 4080, 8-bit 154, 10-bit 618), which
 //!   gives ≈ 20 % of Lmax on a GSDF-calibrated display (STANDARDS-NOTES §4);
 //! - the label reads "SYNTHETIC PATTERN / JIRA BNnn STYLE / JESRA X-0093" plus size
-//!   and bit depth, at the top, a quarter of full scale away from the background.
+//!   and bit depth, at the top, an eighth of full scale away from the background (dim, to add
+//!   little stray light).
 
 use crate::tg18::check_min_side;
 use crate::tg18::ln::{LN_BACKGROUND_FRACTION, centre_patch_spec};

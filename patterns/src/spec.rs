@@ -133,9 +133,17 @@ impl PatternSpec {
     }
 }
 
-/// A level a quarter of full scale away from `ddl`, towards mid-grey (used for
-/// labels and prompts).
+/// A level a quarter of full scale away from `ddl`, towards mid-grey (prompts).
 pub(crate) fn contrasting_ddl(ddl: u16, bit_depth: BitDepth) -> u16 {
-    let quarter = bit_depth.max_ddl().div_ceil(4);
-    if ddl <= bit_depth.max_ddl() / 2 { ddl + quarter } else { ddl - quarter }
+    offset_towards_mid(ddl, bit_depth, bit_depth.max_ddl().div_ceil(4))
+}
+
+/// A level an eighth of full scale away from `ddl`, towards mid-grey: pattern labels
+/// stay legible but dim, so they add little stray light near a measurement.
+pub(crate) fn label_ddl(ddl: u16, bit_depth: BitDepth) -> u16 {
+    offset_towards_mid(ddl, bit_depth, bit_depth.max_ddl().div_ceil(8))
+}
+
+fn offset_towards_mid(ddl: u16, bit_depth: BitDepth, offset: u16) -> u16 {
+    if ddl <= bit_depth.max_ddl() / 2 { ddl + offset } else { ddl - offset }
 }

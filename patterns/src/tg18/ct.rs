@@ -16,7 +16,7 @@
 //! - no measurement regions (a visual test); the synthetic label above the array and
 //!   the prompt area below it.
 
-use crate::spec::contrasting_ddl;
+use crate::spec::label_ddl;
 use crate::tg18::qc::patch_level_12bit;
 use crate::tg18::{check_min_side, label_shapes, synthetic_label};
 use crate::{PatternError, PatternParams, PatternSpec, Rect, Shape};
@@ -61,7 +61,7 @@ pub(crate) fn generate(params: &PatternParams) -> Result<PatternSpec, PatternErr
         w - 8,
         y0.saturating_sub(label_y + 4),
         (side / 512).max(1),
-        contrasting_ddl(background, depth),
+        label_ddl(background, depth),
     ));
     Ok(PatternSpec {
         name: NAME.to_string(),

@@ -14,7 +14,7 @@
 //! stretched); 10-bit levels are `round((n − 1) / 17 · 1023)` (0, 60, 120, …, 1023);
 //! the prompt area is the band below the patch.
 
-use crate::spec::contrasting_ddl;
+use crate::spec::label_ddl;
 use crate::tg18::{check_min_side, label_shapes, synthetic_label, tenth_area_side};
 use crate::{BitDepth, MeasurementRegion, PatternError, PatternParams, PatternSpec, Rect, Shape};
 
@@ -49,7 +49,7 @@ pub(crate) fn centre_patch_spec(
             w - 8,
             rect.y.saturating_sub(label_y + 4),
             (side / 512).max(1),
-            contrasting_ddl(background, depth),
+            label_ddl(background, depth),
         ))
         .collect();
     let prompt_area = Rect::from_edges(4, rect.bottom() + 6, w - 4, h - 4);

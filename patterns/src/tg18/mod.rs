@@ -7,7 +7,9 @@
 //! and based on TG18, and (4) a scaled pattern keeps all elements and says
 //! "scaled". Every TG18 pattern here draws that label (4 lines: "SYNTHETIC PATTERN",
 //! "BASED ON AAPM TG18", the name with "(OR-03)", then size and bit depth). The
-//! original patterns exist at 1024² and 2048²; any other size adds "SCALED".
+//! original patterns exist at 1024² and 2048²; any other size adds "SCALED". Labels
+//! are drawn in the built-in 5×7 font, an eighth of full scale away from the
+//! background towards mid-grey (legible, but dim next to a measurement area).
 //!
 //! Geometry not printed in the report was measured on 1024² renderings of the
 //! authentic AAPM files (v8.0, 12/01); see STANDARDS-NOTES §4 in the project's

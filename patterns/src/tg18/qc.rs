@@ -43,7 +43,7 @@
 //!   clear of the corner squares, in the order k = 0…15;
 //! - prompt area: the top cell row between the corner resolution blocks.
 
-use crate::spec::contrasting_ddl;
+use crate::spec::label_ddl;
 use crate::tg18::{check_min_side, label_shapes, synthetic_label};
 use crate::{
     MeasurementRegion, Orientation, PatternError, PatternParams, PatternSpec, Rect, Shape,
@@ -224,7 +224,7 @@ pub(crate) fn generate(params: &PatternParams) -> Result<PatternSpec, PatternErr
         label_band.width,
         label_band.height.saturating_sub(4),
         (side / 512).max(1),
-        contrasting_ddl(background, depth),
+        label_ddl(background, depth),
     ));
 
     // Border on the outermost pixels.

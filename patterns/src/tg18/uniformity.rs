@@ -17,13 +17,13 @@
 //!   display so elongated that two squares would touch is refused
 //!   ([`PatternError::AspectRatio`]);
 //! - the UN (no-line) variants keep the same measurement regions;
-//! - the synthetic label sits at the top centre between the corner squares, a quarter
+//! - the synthetic label sits at the top centre between the corner squares, an eighth
 //!   of full scale away from the field level; the prompt area is the band between
 //!   the bottom corner squares, below the centre square;
 //! - measurement order is row-major (top-left, top-right, centre, bottom-left,
 //!   bottom-right), as DICOM PS3.3 C.32.3.3 stores uniformity readings.
 
-use crate::spec::contrasting_ddl;
+use crate::spec::label_ddl;
 use crate::tg18::{check_min_side, label_shapes, synthetic_label, tenth_area_side};
 use crate::{MeasurementRegion, PatternError, PatternParams, PatternSpec, Rect, Shape};
 
@@ -118,7 +118,7 @@ pub(crate) fn generate(
         between.width,
         between.height - between.height / 12,
         (w.min(h) / 512).max(1),
-        contrasting_ddl(background, depth),
+        label_ddl(background, depth),
     ));
     let prompt_area = Rect::from_edges(
         bottom_left.right() + gap,
