@@ -255,3 +255,36 @@ fn unusable_geometry_is_a_typed_error() {
     assert!(matches!(e, PatternError::AspectRatio { .. }), "{e:?}");
     assert!("UNIFORM-256".parse::<PatternId>().unwrap().generate(&params).is_err());
 }
+
+/// Common medical and desktop display sizes, portrait and landscape, down to the
+/// smallest supported side: every pattern generates, its regions lie on the display,
+/// and the prompt area is clear of them.
+#[test]
+fn every_pattern_fits_common_display_sizes() {
+    let sizes = [
+        (480, 480),
+        (640, 480),
+        (1280, 1024),
+        (1536, 2048),
+        (1600, 1200),
+        (2048, 1536),
+        (2560, 1440),
+        (2560, 2048),
+        (1080, 1920),
+        (3840, 2160),
+        (4200, 2800),
+    ];
+    for (w, h) in sizes {
+        for info in monqc_patterns::catalogue() {
+            let name = info.name.replace("<DDL>", "7");
+            let s = spec(&name, w, h, BitDepth::Ten);
+            let screen = Rect::new(0, 0, w, h);
+            assert!(!s.prompt_area.is_empty() && s.prompt_area.clip(w, h) == s.prompt_area);
+            for m in &s.measurement_regions {
+                assert!(!m.rect.is_empty() && m.rect.clip(w, h) == m.rect, "{name} {w}x{h}");
+                assert!(m.rect.intersects(&screen));
+                assert!(!m.rect.intersects(&s.prompt_area), "{name} {w}x{h}: {}", m.label);
+            }
+        }
+    }
+}
