@@ -698,6 +698,13 @@ mod tests {
     }
 
     #[test]
+    fn the_handle_can_move_to_the_session_thread() {
+        fn send<T: Send>() {}
+        send::<PresenterHandle>();
+        send::<PresenterError>();
+    }
+
+    #[test]
     fn formats_pass_values_through() {
         use TextureFormat::*;
         assert_eq!(
