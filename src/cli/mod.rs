@@ -11,6 +11,7 @@ mod demo;
 mod gsdf;
 mod meters;
 mod operator;
+mod patterns;
 mod verdicts;
 
 /// What a command concluded, mapped to the process exit code.
@@ -42,6 +43,8 @@ enum Command {
     Gsdf(gsdf::GsdfArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
+    /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
+    Patterns(patterns::PatternsArgs),
 }
 
 /// Parse the command line, run the command and turn its result into an exit code.
@@ -80,5 +83,6 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Analyze(args) => analyze::run(args),
         Command::Gsdf(args) => gsdf::run(args),
         Command::Meters(args) => meters::run(args),
+        Command::Patterns(args) => patterns::run(args),
     }
 }
