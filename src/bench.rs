@@ -25,8 +25,10 @@ pub enum Panel {
     Gamma22,
 }
 
-/// Everything that defines a simulated display and its room.
+/// Everything that defines a simulated display and its room. In a site
+/// file any field left out takes its default.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DisplayModel {
     /// Transfer function.
     pub panel: Panel,

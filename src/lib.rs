@@ -22,4 +22,5 @@ pub mod procedure;
 pub mod record;
 pub mod sequence;
 pub mod session;
+pub mod site;
 pub mod store;

@@ -19,24 +19,55 @@ use crate::session::{SessionEntry, SessionWriteError, SessionWriter};
 /// What the sequence needs from the display side.
 pub trait Bench {
     /// Show `pattern`; `ddl` is the level under the meter when it matters.
-    fn show(&self, pattern: &str, ddl: Option<u16>);
+    fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError>;
     /// Switch the display off (for the ambient readings).
-    fn switch_off(&self);
+    fn switch_off(&self) -> Result<(), SequenceError>;
     /// The meter is now at `position` (a simulated bench moves its meter;
     /// on a real bench the operator has been asked to).
     fn place_meter(&self, position: Position);
 }
 
 impl Bench for SimulatedDisplay {
-    fn show(&self, _pattern: &str, ddl: Option<u16>) {
+    fn show(&self, _pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
         // Visual patterns are not measured; a uniform mid-grey stands in.
         SimulatedDisplay::show(self, Shown::Ddl(ddl.unwrap_or(self.model().full_scale() / 2)));
+        Ok(())
     }
-    fn switch_off(&self) {
+    fn switch_off(&self) -> Result<(), SequenceError> {
         SimulatedDisplay::show(self, Shown::Off);
+        Ok(())
     }
     fn place_meter(&self, position: Position) {
         self.move_meter(position);
+    }
+}
+
+/// A bench borrowed.
+impl<B: Bench + ?Sized> Bench for &B {
+    fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+        (**self).show(pattern, ddl)
+    }
+    fn switch_off(&self) -> Result<(), SequenceError> {
+        (**self).switch_off()
+    }
+    fn place_meter(&self, position: Position) {
+        (**self).place_meter(position)
+    }
+}
+
+/// Two benches driven together (a simulated display shown in a real window).
+impl<A: Bench, B: Bench> Bench for (A, B) {
+    fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+        self.0.show(pattern, ddl)?;
+        self.1.show(pattern, ddl)
+    }
+    fn switch_off(&self) -> Result<(), SequenceError> {
+        self.0.switch_off()?;
+        self.1.switch_off()
+    }
+    fn place_meter(&self, position: Position) {
+        self.0.place_meter(position);
+        self.1.place_meter(position);
     }
 }
 
@@ -76,6 +107,14 @@ pub enum SequenceError {
     /// The operator's input could not be read.
     #[error("cannot read the operator's answer: {0}")]
     Input(String),
+    /// The pattern could not be shown.
+    #[error("cannot show {pattern}: {reason}")]
+    Display {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
     /// No meter can read illuminance.
     #[error(
         "the luminance meter cannot read illuminance; give an illuminance meter \
@@ -134,16 +173,6 @@ fn raw(r: &Reading) -> String {
     raw_reply_text(&r.raw)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn raw_replies_are_kept_exactly() {
-        assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");
-        assert_eq!(super::raw_reply_text(&[0x78, 0x80, 0x08]), "hex:788008");
-        assert_eq!(super::raw_reply_text(&[0x02, b'1', 0x03]), "hex:023103");
-    }
-}
-
 fn read(
     meter: &mut dyn Photometer,
     request: MeasureRequest,
@@ -177,7 +206,7 @@ pub fn run(
                     operator.instruct("Switch the display back on.")?;
                     display_off = false;
                 }
-                bench.show(pattern, None);
+                bench.show(pattern, None)?;
                 let (passed, note) = operator.judge(item, pattern, question)?;
                 session.append(&SessionEntry::Judgement {
                     item: item.clone(),
@@ -195,7 +224,7 @@ pub fn run(
                         "Switch the display off (room light as in use); place the meters at the \
                          centre of the screen face.",
                     )?;
-                    bench.switch_off();
+                    bench.switch_off()?;
                     bench.place_meter(Position::Centre);
                     meter_at = Some(Position::Centre);
                     display_off = true;
@@ -235,7 +264,7 @@ pub fn run(
                     operator.instruct("Switch the display back on.")?;
                     display_off = false;
                 }
-                bench.show(&pattern, Some(*ddl));
+                bench.show(&pattern, Some(*ddl))?;
                 if meter_at != Some(position) {
                     operator.instruct(&format!(
                         "Place the meter at the {position} measurement square of {pattern}."
@@ -271,4 +300,14 @@ pub fn run(
         progress(StepDone { index: i + 1, total, id: step.id.clone(), value });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn raw_replies_are_kept_exactly() {
+        assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");
+        assert_eq!(super::raw_reply_text(&[0x78, 0x80, 0x08]), "hex:788008");
+        assert_eq!(super::raw_reply_text(&[0x02, b'1', 0x03]), "hex:023103");
+    }
 }

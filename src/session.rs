@@ -25,6 +25,10 @@ pub const VERSION: u32 = 1;
 /// The meter that took the readings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct MeterInfo {
+    /// How the meter was reached (`ls100:/dev/ttyUSB0`, `sim-ls100`, …),
+    /// so a resumed session opens the same meter.
+    #[serde(default)]
+    pub selector: String,
     /// Manufacturer.
     pub vendor: String,
     /// Model.
@@ -65,6 +69,9 @@ pub struct SessionHeader {
     pub rd_cd_m2_per_lx: Option<f64>,
     /// The luminance meter.
     pub meter: MeterInfo,
+    /// A separate illuminance meter, if one was used.
+    #[serde(default)]
+    pub illuminance_meter: Option<MeterInfo>,
     /// When the session started (RFC 3339).
     pub started: String,
 }
@@ -410,6 +417,7 @@ mod tests {
             operator: "tester".into(),
             rd_cd_m2_per_lx: Some(0.005),
             meter: MeterInfo::default(),
+            illuminance_meter: None,
             started: "2026-11-26T00:00:00Z".into(),
         }
     }

@@ -2,22 +2,17 @@
 //! display and meter, written to a session file and analysed.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions};
-use monqc::bench::{DisplayModel, Panel, SimulatedDisplay};
-use monqc::contrast_response::JndInverse;
+use monqc::bench::{DisplayModel, Panel};
 use monqc::criteria::{Criteria, TestType};
 use monqc::measurement::MeterSetup;
 use monqc::procedure::Procedure;
-use monqc::sequence::{self, Meters};
-use monqc::session::{self, MeterInfo, SessionHeader, SessionWriter};
-use monqc_drivers::{
-    MeterSelector, Photometer, Scene, SimOptions, SimulatedPhotometer, spawn_simulated,
-};
+use monqc::session::SessionWriter;
+use monqc::store::Store;
 
+use super::session::{self, Rig, SimSettings};
 use super::{Outcome, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
@@ -88,35 +83,6 @@ enum SetupArg {
     Contact,
 }
 
-/// A simulated meter looking at `display`: `sim` is the ideal meter, a
-/// `sim-KIND` selector a twin speaking that meter's protocol over a pty.
-fn simulated_meter(
-    selector: &str,
-    display: &Arc<SimulatedDisplay>,
-    seed: u64,
-    options: SimOptions,
-) -> anyhow::Result<Box<dyn Photometer + Send>> {
-    if selector == "sim" {
-        let mut meter = SimulatedPhotometer::new(Arc::clone(display), seed);
-        meter.noise_relative = options.noise_relative;
-        return Ok(Box::new(meter));
-    }
-    match selector.parse::<MeterSelector>() {
-        Ok(MeterSelector::Simulated(kind)) => {
-            let scene: Arc<dyn Scene + Send + Sync> = display.clone();
-            Ok(Box::new(spawn_simulated(kind, scene, seed, options)?))
-        }
-        _ => anyhow::bail!(
-            "`{selector}` is not a simulated meter; the demo takes sim or one of: {}",
-            monqc_drivers::SIMULATED_KINDS
-                .iter()
-                .map(|k| format!("sim-{}", k.id()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 /// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
 pub fn data_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
@@ -145,6 +111,23 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         args.lmin,
         args.lmax
     );
+    anyhow::ensure!(
+        args.time_scale.is_finite() && args.time_scale > 0.0,
+        "--time-scale {}: give a positive factor",
+        args.time_scale
+    );
+    for sel in std::iter::once(&args.meter).chain(args.illuminance_meter.as_ref()) {
+        anyhow::ensure!(
+            session::is_simulated(sel),
+            "`{sel}` is not a simulated meter; the demo takes sim or one of: {} \
+             (real meters: monqc run)",
+            monqc_drivers::SIMULATED_KINDS
+                .iter()
+                .map(|k| format!("sim-{}", k.id()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let setup = match args.setup {
         SetupArg::Telescopic => MeterSetup::Telescopic,
         SetupArg::Contact => MeterSetup::Contact,
@@ -165,102 +148,63 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     };
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
-    anyhow::ensure!(
-        args.time_scale.is_finite() && args.time_scale > 0.0,
-        "--time-scale {}: give a positive factor",
-        args.time_scale
-    );
-    let display = Arc::new(SimulatedDisplay::new(model.clone(), setup));
-    let sim = SimOptions {
+    let store = Store::open(&data_dir()?)?;
+    let sim = SimSettings {
+        model: model.clone(),
         time_scale: args.time_scale,
-        noise_relative: args.noise,
-        ..SimOptions::default()
+        noise: args.noise,
+        seed: args.seed.wrapping_add(1),
     };
-    let mut meter = simulated_meter(&args.meter, &display, args.seed.wrapping_add(1), sim.clone())
-        .with_context(|| format!("--meter {}", args.meter))?;
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
-    let mut illuminance_meter =
-        simulated_meter(illuminance_selector, &display, args.seed.wrapping_add(2), sim)
-            .with_context(|| format!("--illuminance-meter {illuminance_selector}"))?;
-    let identity = meter.identify().context("the luminance meter did not identify itself")?;
-    let id =
-        illuminance_meter.identify().context("the illuminance meter did not identify itself")?;
-    eprintln!("illuminance meter: {} {} ({illuminance_selector})", id.vendor, id.model);
-    eprintln!("luminance meter: {} {} ({})", identity.vendor, identity.model, args.meter);
-
+    let mut rig =
+        Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
+    let (meter, illuminance_meter) =
+        rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
+    eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
+    let display = format!(
+        "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
+        match model.panel {
+            Panel::Gsdf => "GSDF-calibrated",
+            Panel::Gamma22 => "gamma 2.2",
+        },
+        model.lmax_cd_m2,
+        model.lmin_cd_m2,
+        model.illuminance_lx,
+        model.rd_cd_m2_per_lx
+    );
+    let header = session::header(
+        &criteria.standard.id,
+        &args.grade,
+        TestType::Acceptance,
+        setup,
+        model.bit_depth,
+        "sim-demo",
+        display,
+        "demo",
+        (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        meter,
+        illuminance_meter,
+    );
     let path = match args.session {
         Some(p) => p,
         None => {
-            let dir = data_dir()?.join("sessions");
-            std::fs::create_dir_all(&dir).with_context(|| {
-                format!(
-                    "cannot create {}; set MONQC_DATA_DIR to a writable directory",
-                    dir.display()
-                )
-            })?;
-            dir.join(format!("demo-{}.jsonl", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
+            store.session_path(&format!("demo-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
         }
-    };
-    let header = SessionHeader {
-        format: session::FORMAT.into(),
-        version: session::VERSION,
-        software: format!("monqc {}", env!("CARGO_PKG_VERSION")),
-        standard: criteria.standard.id.clone(),
-        grade: args.grade.to_ascii_lowercase(),
-        test: TestType::Acceptance,
-        setup,
-        bit_depth: model.bit_depth,
-        display_id: "sim-demo".into(),
-        operator: "demo".into(),
-        display: format!(
-            "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
-            match model.panel {
-                Panel::Gsdf => "GSDF-calibrated",
-                Panel::Gamma22 => "gamma 2.2",
-            },
-            model.lmax_cd_m2,
-            model.lmin_cd_m2,
-            model.illuminance_lx,
-            model.rd_cd_m2_per_lx
-        ),
-        rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
-        meter: MeterInfo {
-            vendor: identity.vendor,
-            model: identity.model,
-            serial: identity.serial,
-            calibration_date: identity.calibration_date,
-        },
-        started: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     };
     let mut writer = SessionWriter::create(&path, &header)?;
     // The demo measures; the visual items need a person (`monqc run`).
-    let plan = Procedure::built_in(&criteria.standard.id, TestType::Acceptance)?.plan(
+    let plan = Procedure::built_in(&header.standard, TestType::Acceptance)?.plan(
         setup,
         model.bit_depth,
         false,
     );
-    sequence::run(
-        &plan,
-        &Default::default(),
-        display.as_ref(),
-        Meters { luminance: meter.as_mut(), illuminance: Some(illuminance_meter.as_mut()) },
-        &mut operator::Unattended,
-        &mut writer,
-        &mut operator::print_progress,
-    )
-    .with_context(|| format!("the readings taken so far are in {}", path.display()))?;
+    rig.walk(&plan, &Default::default(), &mut operator::Unattended, &mut writer)?;
+    drop(rig);
 
-    let s = session::read(&path)?;
-    let set = s.measurement_set(&path);
-    let options = AnalysisOptions {
-        grade: header.grade.clone(),
-        test: TestType::Acceptance,
-        expected_contrast: None,
-        jnd_inverse: JndInverse::Exact,
-    };
-    let analysis = analysis::analyse(&set, &criteria, &options, None)?;
-    let outcome = verdicts::emit(&analysis, args.json)?;
+    let (id, record) = session::finalise(&store, &path, &header, None)?;
+    let outcome = verdicts::emit(&record.analysis, args.json)?;
     eprintln!("session file: {}", path.display());
+    eprintln!("record: {}", store.record_path(&id).display());
     eprintln!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

@@ -12,6 +12,9 @@ mod gsdf;
 mod meters;
 mod operator;
 mod patterns;
+mod records;
+mod run;
+mod session;
 mod verdicts;
 
 /// What a command concluded, mapped to the process exit code.
@@ -41,6 +44,18 @@ enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// The DICOM PS3.14 Grayscale Standard Display Function.
     Gsdf(gsdf::GsdfArgs),
+    /// Run a guided test session on a display and finalise it into a record.
+    Run(run::RunArgs),
+    /// Continue an interrupted session where it stopped.
+    Resume(run::ResumeArgs),
+    /// Check that a record is exactly as finalised.
+    Verify(records::VerifyArgs),
+    /// A display's records with their key figures.
+    History(records::HistoryArgs),
+    /// Append a correction to a record (the original stays unchanged).
+    Amend(records::AmendArgs),
+    /// List or add the displays of the site configuration.
+    Displays(records::DisplaysArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
@@ -82,6 +97,12 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Demo(args) => demo::run(args),
         Command::Analyze(args) => analyze::run(args),
         Command::Gsdf(args) => gsdf::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Resume(args) => run::resume(args),
+        Command::Verify(args) => records::verify(args),
+        Command::History(args) => records::history(args),
+        Command::Amend(args) => records::amend(args),
+        Command::Displays(args) => records::displays(args),
         Command::Meters(args) => meters::run(args),
         Command::Patterns(args) => patterns::run(args),
     }

@@ -1,0 +1,260 @@
+//! `monqc run` and `monqc resume`: guided test sessions on a display from
+//! the site configuration, finalised into records.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use monqc::bench::DisplayModel;
+use monqc::criteria::{Criteria, TestType};
+use monqc::procedure::Procedure;
+use monqc::session::{self as journal_session, SessionWriter};
+use monqc::site::Site;
+use monqc::store::Store;
+
+use super::demo::data_dir;
+use super::session::{self, Rig, SimSettings};
+use super::{Outcome, verdicts};
+
+/// Options shared by `run` and `resume`: how the operator answers and how
+/// the patterns are shown.
+#[derive(Debug, Args)]
+pub struct OperatorArgs {
+    /// Take every instruction as done and every visual item as met (the
+    /// record says so): for simulated benches and scripted runs.
+    #[arg(long, conflicts_with = "answers")]
+    yes: bool,
+    /// Visual judgements from a TOML file (`greyscale = "pass"`,
+    /// `artefacts = "fail: crosstalk at the right edge"`).
+    #[arg(long, value_name = "FILE")]
+    answers: Option<PathBuf>,
+    /// Show the patterns fullscreen on a monitor (needed with a real meter).
+    #[arg(long)]
+    window: bool,
+    /// Monitor for --window (see `monqc patterns monitors`).
+    #[arg(long, default_value_t = 0)]
+    monitor: usize,
+    /// Scale the simulated meters' timing (1 = the instruments' own).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// The baseline record for a constancy test [default: the display's latest acceptance record].
+    #[arg(long, value_name = "RECORD")]
+    baseline: Option<String>,
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Run a test session on a display: the procedure of its standard, shown
+/// and measured step by step, each reading journalled as it is taken, then
+/// finalised into a record.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Which test.
+    #[arg(value_enum)]
+    test: TestArg,
+    /// Display id from the site configuration (`monqc displays list`).
+    #[arg(long)]
+    display: String,
+    /// Standard [default: the display's].
+    #[arg(long)]
+    standard: Option<String>,
+    /// Grade [default: the display's].
+    #[arg(long)]
+    grade: Option<String>,
+    /// Luminance meter: a meter id from the site file, KIND:PORT
+    /// (ls100:/dev/ttyUSB0), spotread, sim or sim-KIND [default: the display's meter].
+    #[arg(long, value_name = "SEL")]
+    meter: Option<String>,
+    /// Separate illuminance meter (id or selector, e.g. t10a:/dev/ttyUSB1 or sim-t10a).
+    #[arg(long, value_name = "SEL")]
+    illuminance_meter: Option<String>,
+    /// Who runs the test (an operator id from the site file, or a name) [default: $USER].
+    #[arg(long)]
+    operator: Option<String>,
+    #[command(flatten)]
+    common: OperatorArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TestArg {
+    /// Acceptance test (受入試験).
+    Acceptance,
+    /// Periodic constancy test against the baseline (不変性試験).
+    Constancy,
+    /// Visual check before use on each day of use.
+    Daily,
+}
+
+/// Continue an interrupted session where it stopped; nothing already
+/// measured is asked for again.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Session id (file name without .jsonl) or path to the session file.
+    session: String,
+    #[command(flatten)]
+    common: OperatorArgs,
+}
+
+fn sim_settings(model: Option<DisplayModel>, time_scale: f64) -> anyhow::Result<SimSettings> {
+    anyhow::ensure!(
+        time_scale.is_finite() && time_scale > 0.0,
+        "--time-scale {time_scale}: give a positive factor"
+    );
+    let model = model.unwrap_or_default();
+    Ok(SimSettings {
+        noise: model.noise_relative,
+        seed: model.seed.wrapping_add(1),
+        model,
+        time_scale,
+    })
+}
+
+/// Walk `plan` for the session at `path`, then finalise and print.
+fn complete(
+    store: &Store,
+    header: &journal_session::SessionHeader,
+    mut rig: Rig,
+    mut writer: SessionWriter,
+    done: std::collections::BTreeSet<String>,
+    common: &OperatorArgs,
+) -> anyhow::Result<Outcome> {
+    let plan = Procedure::built_in(&header.standard, header.test)?.plan(
+        header.setup,
+        header.bit_depth,
+        true,
+    );
+    let mut operator = session::choose_operator(common.yes, common.answers.as_deref(), false)?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer)?;
+    drop(rig);
+    let path = writer.path().to_path_buf();
+    drop(writer);
+    let (id, record) = session::finalise(store, &path, header, common.baseline.as_deref())?;
+    let outcome = verdicts::emit(&record.analysis, common.json)?;
+    eprintln!("record: {}", store.record_path(&id).display());
+    Ok(outcome)
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
+    let store = Store::open(&data_dir()?)?;
+    let site_path = store.site_file();
+    let site = Site::load(&site_path)?;
+    let display = site.display(&args.display, &site_path)?.clone();
+    let standard = args.standard.clone().unwrap_or_else(|| display.standard.clone());
+    let criteria = Criteria::built_in_for(&standard)?;
+    let grade = args.grade.clone().unwrap_or_else(|| display.grade.clone());
+    criteria.grade(&grade)?;
+    let test = match args.test {
+        TestArg::Acceptance => TestType::Acceptance,
+        TestArg::Constancy => TestType::Constancy,
+        TestArg::Daily => TestType::Daily,
+    };
+    // A meter id from the site file brings its selector and calibration date.
+    let meter_arg = args.meter.clone().or_else(|| display.meter.clone()).with_context(|| {
+        format!(
+            "which meter? give --meter, or set `meter = \"ID\"` for display {} in {}",
+            display.id,
+            site_path.display()
+        )
+    })?;
+    let (meter_selector, calibration_date) = match site.meter(&meter_arg) {
+        Some(m) => (m.selector.clone(), m.calibration_date.clone()),
+        None => (meter_arg.clone(), None),
+    };
+    if let Some(date) = &calibration_date {
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            let age = chrono::Utc::now().date_naive() - d;
+            if age.num_days() > 365 {
+                eprintln!(
+                    "monqc: warning: meter {meter_arg} was last calibrated on {date}, over a year ago"
+                );
+            }
+        }
+    }
+    let illuminance_selector = args
+        .illuminance_meter
+        .as_deref()
+        .map(|m| site.meter(m).map_or_else(|| m.to_string(), |c| c.selector.clone()));
+    let sim = sim_settings(display.simulation.clone(), args.common.time_scale)?;
+    // A simulated luminance meter needs an illuminance reading too: an
+    // ideal simulated one unless another is named.
+    let illuminance_selector = illuminance_selector
+        .or_else(|| session::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let mut rig = Rig::open(
+        &meter_selector,
+        illuminance_selector.as_deref(),
+        display.setup,
+        display.bit_depth,
+        &sim,
+        args.common.window.then_some(args.common.monitor),
+    )?;
+    let (meter, illuminance_meter) =
+        rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
+    let operator = match &args.operator {
+        Some(o) => site.operator(o).map_or_else(|| o.clone(), |c| c.name.clone()),
+        None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
+    };
+    let description = [&display.maker, &display.model, &display.serial, &display.location]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rd =
+        display.rd_cd_m2_per_lx.or_else(|| display.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx));
+    let header = session::header(
+        &criteria.standard.id,
+        &grade,
+        test,
+        display.setup,
+        display.bit_depth,
+        &display.id,
+        description,
+        &operator,
+        rd,
+        meter,
+        illuminance_meter,
+    );
+    let id = format!("{}-{}-{}", display.id, test, chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let path = store.session_path(&id);
+    let writer = SessionWriter::create(&path, &header)?;
+    eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
+    complete(&store, &header, rig, writer, Default::default(), &args.common)
+}
+
+pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
+    let store = Store::open(&data_dir()?)?;
+    let path = if args.session.ends_with(".jsonl") {
+        PathBuf::from(&args.session)
+    } else {
+        store.session_path(&args.session)
+    };
+    if !path.exists() {
+        bail!(
+            "no session {} ({}); session files are in {}",
+            args.session,
+            path.display(),
+            store.sessions_dir().display()
+        );
+    }
+    let (writer, session) = SessionWriter::resume(&path)?;
+    for w in &session.warnings {
+        eprintln!("monqc: note: {w}");
+    }
+    let header = session.header.clone();
+    let site = Site::load(&store.site_file())?;
+    let model =
+        site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
+    let sim = sim_settings(model, args.common.time_scale)?;
+    let done = session.steps_done();
+    eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
+    let rig = Rig::open(
+        &header.meter.selector,
+        header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
+        header.setup,
+        header.bit_depth,
+        &sim,
+        args.common.window.then_some(args.common.monitor),
+    )?;
+    complete(&store, &header, rig, writer, done, &args.common)
+}

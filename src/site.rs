@@ -1,0 +1,319 @@
+//! The site configuration (`site.toml` in the data directory): the facility,
+//! its displays, meters (with calibration dates) and operators.
+//!
+//! Parsed in two steps like the criteria: the TOML shape, then checks that
+//! name the entry and the fix (unique ids, known standard and grade, dates).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::DisplayModel;
+use crate::criteria::Criteria;
+use crate::measurement::MeterSetup;
+
+/// The facility.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Facility {
+    /// Name of the facility (hospital).
+    #[serde(default)]
+    pub name: String,
+    /// Department.
+    #[serde(default)]
+    pub department: String,
+}
+
+/// A display under QC.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayConfig {
+    /// Short id used on the command line.
+    pub id: String,
+    /// Maker.
+    #[serde(default)]
+    pub maker: String,
+    /// Model.
+    #[serde(default)]
+    pub model: String,
+    /// Serial number.
+    #[serde(default)]
+    pub serial: String,
+    /// Where it is (reading room, …).
+    #[serde(default)]
+    pub location: String,
+    /// Standard it is managed under.
+    pub standard: String,
+    /// Grade (category, class) under that standard.
+    pub grade: String,
+    /// Bits per DDL of the patterns.
+    #[serde(default = "eight")]
+    pub bit_depth: u8,
+    /// How the meter looks at it.
+    #[serde(default)]
+    pub setup: MeterSetup,
+    /// Diffuse reflection coefficient Rd, cd·m⁻²·lx⁻¹ (from the maker), for
+    /// Lamb = Rd · E with a contact meter.
+    pub rd_cd_m2_per_lx: Option<f64>,
+    /// Default meter id for this display.
+    pub meter: Option<String>,
+    /// The simulated display model, for sessions run with a simulated meter.
+    pub simulation: Option<DisplayModel>,
+}
+
+fn eight() -> u8 {
+    8
+}
+
+/// A meter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeterConfig {
+    /// Short id.
+    pub id: String,
+    /// How to reach it: `ls100:/dev/ttyUSB0`, `sim-ls100`, `spotread`, …
+    pub selector: String,
+    /// Model, for the record.
+    #[serde(default)]
+    pub model: String,
+    /// Serial number, for the record.
+    #[serde(default)]
+    pub serial: String,
+    /// Date of the last calibration (YYYY-MM-DD).
+    pub calibration_date: Option<String>,
+}
+
+/// An operator.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Short id.
+    pub id: String,
+    /// Full name as it appears in records.
+    pub name: String,
+    /// Role (medical physicist, technologist, …).
+    #[serde(default)]
+    pub role: String,
+}
+
+/// The whole site configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// The facility.
+    #[serde(default)]
+    pub facility: Facility,
+    /// Displays.
+    #[serde(default, rename = "display")]
+    pub displays: Vec<DisplayConfig>,
+    /// Meters.
+    #[serde(default, rename = "meter")]
+    pub meters: Vec<MeterConfig>,
+    /// Operators.
+    #[serde(default, rename = "operator")]
+    pub operators: Vec<OperatorConfig>,
+}
+
+/// Why the site configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// Reading failed.
+    #[error("cannot read {path}: {source}", path = .path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Bad TOML.
+    #[error("{path}: {message}", path = .path.display())]
+    Syntax {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Parser message with line and column.
+        message: String,
+    },
+    /// Well-formed but wrong.
+    #[error("{path}: {problem}", path = .path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What and how to fix it.
+        problem: String,
+    },
+    /// No such display.
+    #[error("no display `{id}` in {path}; known: {known} (add one with `monqc displays add`)", path = .path.display())]
+    UnknownDisplay {
+        /// Asked for.
+        id: String,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Known ids.
+        known: String,
+    },
+}
+
+impl Site {
+    /// Load `path`; a missing file is an empty site.
+    pub fn load(path: &Path) -> Result<Self, SiteError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => return Err(SiteError::Io { path: path.to_owned(), source }),
+        };
+        Self::parse(&text, path)
+    }
+
+    /// Parse and check site TOML; `path` names it in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SiteError> {
+        let site: Site = toml::from_str(text)
+            .map_err(|e| SiteError::Syntax { path: path.to_owned(), message: e.to_string() })?;
+        let invalid = |problem: String| SiteError::Invalid { path: path.to_owned(), problem };
+        let mut seen = std::collections::BTreeSet::new();
+        for d in &site.displays {
+            if !seen.insert(("display", d.id.clone())) {
+                return Err(invalid(format!(
+                    "display `{}` is defined twice; ids must be unique",
+                    d.id
+                )));
+            }
+            let criteria = Criteria::built_in_for(&d.standard)
+                .map_err(|e| invalid(format!("display `{}`: {e}", d.id)))?;
+            criteria.grade(&d.grade).map_err(|e| invalid(format!("display `{}`: {e}", d.id)))?;
+            if !matches!(d.bit_depth, 8 | 10) {
+                return Err(invalid(format!(
+                    "display `{}`: bit_depth {} — use 8 or 10",
+                    d.id, d.bit_depth
+                )));
+            }
+            if let Some(m) = &d.meter {
+                if !site.meters.iter().any(|x| &x.id == m) {
+                    return Err(invalid(format!(
+                        "display `{}`: meter `{m}` is not defined in [[meter]]",
+                        d.id
+                    )));
+                }
+            }
+        }
+        for m in &site.meters {
+            if !seen.insert(("meter", m.id.clone())) {
+                return Err(invalid(format!("meter `{}` is defined twice", m.id)));
+            }
+            if let Some(date) = &m.calibration_date {
+                chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                    invalid(format!(
+                        "meter `{}`: calibration_date `{date}` is not YYYY-MM-DD",
+                        m.id
+                    ))
+                })?;
+            }
+        }
+        for o in &site.operators {
+            if !seen.insert(("operator", o.id.clone())) {
+                return Err(invalid(format!("operator `{}` is defined twice", o.id)));
+            }
+        }
+        Ok(site)
+    }
+
+    /// The display `id`.
+    pub fn display(&self, id: &str, path: &Path) -> Result<&DisplayConfig, SiteError> {
+        self.displays.iter().find(|d| d.id == id).ok_or_else(|| SiteError::UnknownDisplay {
+            id: id.into(),
+            path: path.to_owned(),
+            known: if self.displays.is_empty() {
+                "none".into()
+            } else {
+                self.displays.iter().map(|d| d.id.as_str()).collect::<Vec<_>>().join(", ")
+            },
+        })
+    }
+
+    /// The meter with id `id`.
+    pub fn meter(&self, id: &str) -> Option<&MeterConfig> {
+        self.meters.iter().find(|m| m.id == id)
+    }
+
+    /// The operator with id `id`.
+    pub fn operator(&self, id: &str) -> Option<&OperatorConfig> {
+        self.operators.iter().find(|o| o.id == id)
+    }
+}
+
+/// Append a display to the site file at `path` (creating it), keeping the
+/// file's existing text and comments; the result is checked before writing.
+pub fn add_display(path: &Path, display: &DisplayConfig) -> Result<(), SiteError> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "# monqc site configuration: facility, displays, meters, operators.\n".to_string()
+        }
+        Err(source) => return Err(SiteError::Io { path: path.to_owned(), source }),
+    };
+    #[derive(Serialize)]
+    struct One<'a> {
+        display: [&'a DisplayConfig; 1],
+    }
+    let block = toml::to_string(&One { display: [display] })
+        .map_err(|e| SiteError::Invalid { path: path.to_owned(), problem: e.to_string() })?;
+    let text = format!("{}\n{block}", existing.trim_end());
+    let site = Site::parse(&text, path)?;
+    debug_assert!(site.displays.iter().any(|d| d.id == display.id));
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, &text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|source| SiteError::Io { path: path.to_owned(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn display(id: &str) -> DisplayConfig {
+        DisplayConfig {
+            id: id.into(),
+            maker: "EIZO".into(),
+            model: "RX660".into(),
+            serial: "123".into(),
+            location: "読影室1".into(),
+            standard: "jesra-x0093".into(),
+            grade: "1a".into(),
+            bit_depth: 8,
+            setup: MeterSetup::Contact,
+            rd_cd_m2_per_lx: Some(0.005),
+            meter: None,
+            simulation: None,
+        }
+    }
+
+    #[test]
+    fn add_keeps_comments_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.toml");
+        std::fs::write(&path, "# our site\n[facility]\nname = \"Hospital\"\n").unwrap();
+        add_display(&path, &display("rr1")).unwrap();
+        add_display(&path, &display("rr2")).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# our site"));
+        let site = Site::load(&path).unwrap();
+        assert_eq!(site.displays.len(), 2);
+        assert_eq!(site.display("rr2", &path).unwrap().location, "読影室1");
+        let err = add_display(&path, &display("rr1")).unwrap_err().to_string();
+        assert!(err.contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn bad_entries_name_the_entry_and_fix() {
+        let p = Path::new("site.toml");
+        let bad_grade = "[[display]]\nid = \"a\"\nstandard = \"jesra-x0093\"\ngrade = \"3\"\n";
+        assert!(Site::parse(bad_grade, p).unwrap_err().to_string().contains("display `a`"));
+        let bad_date =
+            "[[meter]]\nid = \"m\"\nselector = \"sim\"\ncalibration_date = \"1.4.2026\"\n";
+        assert!(Site::parse(bad_date, p).unwrap_err().to_string().contains("YYYY-MM-DD"));
+        let unknown =
+            "[[display]]\nid = \"a\"\nstandard = \"jesra-x0093\"\ngrade = \"1a\"\ncolour = 1\n";
+        assert!(matches!(Site::parse(unknown, p), Err(SiteError::Syntax { .. })));
+        let err = Site::default().display("x", p).unwrap_err().to_string();
+        assert!(err.contains("monqc displays add"), "{err}");
+    }
+}
