@@ -20,6 +20,7 @@ pub mod measurement;
 pub mod metrics;
 pub mod procedure;
 pub mod record;
+pub mod report;
 pub mod sequence;
 pub mod session;
 pub mod site;

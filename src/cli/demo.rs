@@ -12,6 +12,7 @@ use monqc::procedure::Procedure;
 use monqc::session::SessionWriter;
 use monqc::store::Store;
 
+use super::report::{self, LangArg};
 use super::session::{self, Rig, SimSettings};
 use super::{Outcome, operator, verdicts};
 
@@ -69,6 +70,12 @@ pub struct DemoArgs {
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Also write the PDF report here.
+    #[arg(short, long, value_name = "PDF")]
+    output: Option<PathBuf>,
+    /// Language of the PDF report.
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: LangArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -205,6 +212,10 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let outcome = verdicts::emit(&record.analysis, args.json)?;
     eprintln!("session file: {}", path.display());
     eprintln!("record: {}", store.record_path(&id).display());
+    if let Some(pdf) = &args.output {
+        let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
+        eprintln!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
+    }
     eprintln!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

@@ -13,6 +13,7 @@ mod meters;
 mod operator;
 mod patterns;
 mod records;
+mod report;
 mod run;
 mod session;
 mod verdicts;
@@ -48,6 +49,10 @@ enum Command {
     Run(run::RunArgs),
     /// Continue an interrupted session where it stopped.
     Resume(run::ResumeArgs),
+    /// Write a record's report as PDF (Japanese or English).
+    Report(report::ReportArgs),
+    /// Export a record as JSON or CSV.
+    Export(report::ExportArgs),
     /// Check that a record is exactly as finalised.
     Verify(records::VerifyArgs),
     /// A display's records with their key figures.
@@ -99,6 +104,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Gsdf(args) => gsdf::run(args),
         Command::Run(args) => run::run(args),
         Command::Resume(args) => run::resume(args),
+        Command::Report(args) => report::report(args),
+        Command::Export(args) => report::export(args),
         Command::Verify(args) => records::verify(args),
         Command::History(args) => records::history(args),
         Command::Amend(args) => records::amend(args),

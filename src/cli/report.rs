@@ -1,0 +1,135 @@
+//! `monqc report` and `monqc export`: a record as PDF, CSV or JSON.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use monqc::record;
+use monqc::report::{self, ReportInputs};
+use monqc::site::Site;
+use monqc::store::Store;
+use monqc_reports::{Lang, PdfWriter, Report};
+
+use super::Outcome;
+use super::demo::data_dir;
+
+/// Write a record's report as PDF (Japanese or English).
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Record id, a unique prefix (8+ characters), or the record file.
+    record: String,
+    /// Language of the report.
+    #[arg(long, value_enum, default_value = "ja")]
+    lang: LangArg,
+    /// Output PDF file.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// Export a record as JSON (the record itself) or CSV (its tables).
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Record id, a unique prefix (8+ characters), or the record file.
+    record: String,
+    /// Format.
+    #[arg(long, value_enum)]
+    format: FormatArg,
+    /// Language of the CSV headings.
+    #[arg(long, value_enum, default_value = "en")]
+    lang: LangArg,
+    /// Output file [default: standard output].
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+}
+
+/// Report language.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// 日本語.
+    Ja,
+    /// English.
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Ja => Lang::Ja,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Json,
+    Csv,
+}
+
+/// The report document of record `id` in `store`.
+fn document(store: &Store, id: &str, lang: Lang) -> anyhow::Result<Report> {
+    let rec = record::load(store, id)?;
+    let amendments = record::amendments(store, id)?;
+    let display = rec.session()?.header.display_id;
+    let mut history: Vec<_> =
+        record::index(store)?.into_iter().filter(|e| e.display_id == display).collect();
+    if let Some(pos) = history.iter().position(|e| e.record == id) {
+        history.truncate(pos + 1);
+    }
+    let site = Site::load(&store.site_file())?;
+    Ok(report::build(&ReportInputs {
+        record_id: id,
+        record: &rec,
+        amendments: &amendments,
+        history: &history,
+        facility: Some(&site.facility),
+        lang,
+    })?)
+}
+
+/// Write record `id`'s PDF report to `path`.
+pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
+    let doc = document(store, id, lang)?;
+    let rec = record::load(store, id)?;
+    let options = report::pdf_options(id, &rec, &format!("monqc {}", env!("CARGO_PKG_VERSION")));
+    let bytes = PdfWriter::new()?.write(&doc, &options)?;
+    std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(bytes.len())
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
+    let store = Store::open(&data_dir()?)?;
+    let id = record::resolve(&store, &args.record)?;
+    let size = write_pdf(&store, &id, args.lang.into(), &args.output)?;
+    eprintln!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    Ok(Outcome::Pass)
+}
+
+pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
+    let store = Store::open(&data_dir()?)?;
+    let id = record::resolve(&store, &args.record)?;
+    let text = match args.format {
+        FormatArg::Json => {
+            let rec = record::load(&store, &id)?;
+            let amendments = record::amendments(&store, &id)?;
+            let mut v =
+                serde_json::json!({ "record_id": id, "record": rec, "amendments": amendments });
+            if let Some(o) = v.as_object_mut() {
+                o.insert("format".into(), "monqc-record-export".into());
+            }
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        FormatArg::Csv => {
+            monqc_reports::export::tables_csv(&document(&store, &id, args.lang.into())?)?
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            use std::io::Write;
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(Outcome::Pass)
+}
