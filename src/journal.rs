@@ -168,20 +168,41 @@ pub struct Journal {
 
 impl Journal {
     /// Create a new journal at `path` (which must not exist) with `first`
-    /// as line 0. The directory entry is synced too, so the file survives a
-    /// power cut.
+    /// as line 0. The file appears with its first line already on disk (it
+    /// is written under a temporary name, synced, then linked into place,
+    /// which fails if the name exists), so a crash never leaves an empty
+    /// journal; the directory is synced so the name survives a power cut.
     pub fn create(path: &Path, first: &Value) -> Result<Self, JournalError> {
-        let file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                JournalError::Exists { path: path.to_owned() }
-            } else {
-                JournalError::Io { path: path.to_owned(), source: e }
-            }
-        })?;
+        let io = |p: &Path| {
+            let p = p.to_owned();
+            move |source| JournalError::Io { path: p, source }
+        };
+        if path.exists() {
+            return Err(JournalError::Exists { path: path.to_owned() });
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp"));
+        let line = Line { seq: 0, prev: GENESIS.into(), body: first.clone(), hash: line_hash(GENESIS, first) };
+        let mut bytes = serde_json::to_vec(&line).expect("serialises");
+        bytes.push(b'\n');
+        let written = (|| {
+            let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io(&tmp))?;
+            f.write_all(&bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+            std::fs::hard_link(&tmp, path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    JournalError::Exists { path: path.to_owned() }
+                } else {
+                    JournalError::Io { path: path.to_owned(), source: e }
+                }
+            })
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        written?;
         sync_parent(path)?;
-        let mut journal = Self { path: path.to_owned(), file, seq: 0, head: GENESIS.to_string() };
-        journal.append(first)?;
-        Ok(journal)
+        let mut file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
+        file.seek(SeekFrom::End(0)).map_err(io(path))?;
+        Ok(Self { path: path.to_owned(), file, seq: 1, head: line.hash })
     }
 
     /// Open an existing journal to continue it: verify the chain, cut off a

@@ -89,6 +89,8 @@ pub struct Amendment {
 pub struct IndexEntry {
     /// The record's content hash.
     pub record: String,
+    /// The session journal's file name (one record per session).
+    pub session: String,
     /// Display id.
     pub display_id: String,
     /// Standard id.
@@ -183,6 +185,15 @@ pub struct Finalising<'a> {
 /// content hash (atomically: temp file, sync, rename) and list it in the
 /// index. Returns the record id.
 pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), RecordError> {
+    let session_file =
+        f.session_path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    // A session is finalised once: finalising again (a crash after the
+    // record was written, a resume of a finished session) returns the
+    // record already made instead of a second one.
+    if let Some(entry) = find_by_session(store, &session_file)? {
+        let record = load(store, &entry.record)?;
+        return Ok((entry.record, record));
+    }
     let verified = journal::read(f.session_path)?;
     if verified.torn_tail_bytes > 0 {
         return Err(RecordError::Malformed(format!(
@@ -204,10 +215,7 @@ pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), Re
         software: f.software.into(),
         finalised_at: now(),
         finalised_by: f.by.into(),
-        session_file: f
-            .session_path
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        session_file: session_file.clone(),
         journal: verified.lines,
         criteria: CriteriaCopy {
             origin: f.criteria.origin.clone(),
@@ -227,11 +235,19 @@ pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), Re
         move |source| RecordError::Io { path, source }
     };
     if !path.exists() {
+        // Temp file, sync, rename: the record appears whole or not at all.
         let tmp = store.records_dir().join(format!(".{id}.tmp"));
-        let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        file.write_all(&bytes).map_err(io(&tmp))?;
-        file.sync_all().map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        let written = (|| {
+            let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+            file.write_all(&bytes).map_err(io(&tmp))?;
+            file.sync_all().map_err(io(&tmp))?;
+            std::fs::rename(&tmp, &path).map_err(io(&path))
+        })();
+        if written.is_err() {
+            // Leave no partial file behind (a full disk, a read-only store).
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
         if let Ok(dir) = std::fs::File::open(store.records_dir()) {
             dir.sync_all().map_err(io(&store.records_dir()))?;
         }
@@ -239,6 +255,7 @@ pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), Re
     let h = &session.header;
     let entry = IndexEntry {
         record: id.clone(),
+        session: session_file,
         display_id: h.display_id.clone(),
         standard: h.standard.clone(),
         grade: h.grade.clone(),
@@ -282,6 +299,14 @@ pub fn index(store: &Store) -> Result<Vec<IndexEntry>, RecordError> {
             })
         })
         .collect()
+}
+
+/// The record made from the session file named `session_file`, if any.
+pub fn find_by_session(
+    store: &Store,
+    session_file: &str,
+) -> Result<Option<IndexEntry>, RecordError> {
+    Ok(index(store)?.into_iter().find(|e| e.session == session_file))
 }
 
 /// Resolve a record id, a unique prefix of one (8 characters or more), or

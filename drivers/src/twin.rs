@@ -54,6 +54,9 @@ pub enum Fault {
     /// Close the port when the first measurement starts integrating (cable
     /// pulled mid-reading).
     HangUpMidReading,
+    /// Close the port when reading number `n` (1-based) starts integrating:
+    /// a cable pulled part-way through a sequence.
+    HangUpAtReading(u32),
     /// Deliver every reply in pieces of this many bytes, 16 ms apart, as an
     /// FTDI bridge with its default latency timer does (METERS.md §2.2.3).
     Chunked(usize),
@@ -155,6 +158,17 @@ fn serve(
 ) {
     let mut buf = [0u8; 512];
     let mut garbage = fastrand::Rng::with_seed(0x6A7B);
+    let mut readings_started = 0u32;
+    // Hang-up faults end the twin (dropping the master is a hang-up for the
+    // driver's open slave fd) when the chosen reading starts.
+    let mut hang_up_now = |fault: Fault| {
+        readings_started += 1;
+        match fault {
+            Fault::HangUpMidReading => true,
+            Fault::HangUpAtReading(n) => readings_started >= n,
+            _ => false,
+        }
+    };
     while !stop.load(Ordering::Relaxed) {
         let n = match master.read(&mut buf) {
             Ok(0) => return,
@@ -190,14 +204,12 @@ fn serve(
                     Fault::Truncated => {
                         let _ = master.write_all(&bytes[..bytes.len() / 2]);
                     }
-                    Fault::None | Fault::HangUpMidReading => {
+                    Fault::None | Fault::HangUpMidReading | Fault::HangUpAtReading(_) => {
                         let _ = master.write_all(&bytes);
                     }
                 },
                 TwinAction::Integrate(d) => {
-                    if fault == Fault::HangUpMidReading {
-                        // Dropping the master (and the pair's slave) is a
-                        // hang-up for the driver's open slave fd.
+                    if hang_up_now(fault) {
                         return;
                     }
                     stats.integrations.fetch_add(1, Ordering::Relaxed);
@@ -207,7 +219,7 @@ fn serve(
                     }
                 }
                 TwinAction::Sampled(d) => {
-                    if fault == Fault::HangUpMidReading {
+                    if hang_up_now(fault) {
                         return;
                     }
                     stats.integrations.fetch_add(1, Ordering::Relaxed);

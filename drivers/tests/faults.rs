@@ -94,6 +94,19 @@ fn a_meter_that_disappears_mid_reading_is_disconnected() {
 }
 
 #[test]
+fn a_cable_pulled_part_way_through_a_sequence_keeps_the_readings_before() {
+    for kind in SIMULATED_KINDS {
+        let mut meter = twin(kind, scene(100.0, 250.0), Fault::HangUpAtReading(3));
+        for i in 1..=2 {
+            read(kind, &mut meter, Duration::from_secs(20))
+                .unwrap_or_else(|e| panic!("{kind}: reading {i}: {e}"));
+        }
+        let err = read(kind, &mut meter, Duration::from_secs(5)).unwrap_err();
+        assert_eq!(err.kind(), MeterErrorKind::Disconnected, "{kind}: {err}");
+    }
+}
+
+#[test]
 fn replies_in_ftdi_sized_pieces_are_reassembled() {
     for kind in SIMULATED_KINDS {
         let mut meter = twin(kind, scene(100.0, 250.0), Fault::Chunked(3));

@@ -161,6 +161,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         time_scale: args.time_scale,
         noise: args.noise,
         seed: args.seed.wrapping_add(1),
+        fault: Default::default(),
     };
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
     let mut rig =

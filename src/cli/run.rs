@@ -43,6 +43,10 @@ pub struct OperatorArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     json: bool,
+    /// Fault tests: inject a fault into the simulated luminance meter
+    /// (hang-up-at:N, silent, garbage).
+    #[arg(long, hide = true, value_parser = session::parse_fault)]
+    sim_fault: Option<monqc_drivers::twin::Fault>,
 }
 
 /// Run a test session on a display: the procedure of its standard, shown
@@ -96,7 +100,8 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-fn sim_settings(model: Option<DisplayModel>, time_scale: f64) -> anyhow::Result<SimSettings> {
+fn sim_settings(model: Option<DisplayModel>, common: &OperatorArgs) -> anyhow::Result<SimSettings> {
+    let time_scale = common.time_scale;
     anyhow::ensure!(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
@@ -107,6 +112,7 @@ fn sim_settings(model: Option<DisplayModel>, time_scale: f64) -> anyhow::Result<
         seed: model.seed.wrapping_add(1),
         model,
         time_scale,
+        fault: common.sim_fault.unwrap_or_default(),
     })
 }
 
@@ -175,7 +181,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .illuminance_meter
         .as_deref()
         .map(|m| site.meter(m).map_or_else(|| m.to_string(), |c| c.selector.clone()));
-    let sim = sim_settings(display.simulation.clone(), args.common.time_scale)?;
+    let sim = sim_settings(display.simulation.clone(), &args.common)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = illuminance_selector
@@ -237,6 +243,15 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
+    // A finished session is never written to again: show its record.
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(entry) = monqc::record::find_by_session(&store, &file_name)? {
+        eprintln!("session {} was already finalised as record {}", args.session, entry.record);
+        let record = monqc::record::load(&store, &entry.record)?;
+        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+        eprintln!("record: {}", store.record_path(&entry.record).display());
+        return Ok(outcome);
+    }
     let (writer, session) = SessionWriter::resume(&path)?;
     for w in &session.warnings {
         eprintln!("monqc: note: {w}");
@@ -245,7 +260,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
-    let sim = sim_settings(model, args.common.time_scale)?;
+    let sim = sim_settings(model, &args.common)?;
     let done = session.steps_done();
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(

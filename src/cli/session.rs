@@ -33,6 +33,23 @@ pub struct SimSettings {
     pub noise: f64,
     /// Seed of the meters' noise.
     pub seed: u64,
+    /// A fault injected into the luminance meter's twin (fault tests).
+    pub fault: monqc_drivers::twin::Fault,
+}
+
+/// Parse `--sim-fault`: `hang-up-at:N` pulls the simulated cable when
+/// reading N starts; `silent` and `garbage` make the twin misbehave.
+pub fn parse_fault(s: &str) -> Result<monqc_drivers::twin::Fault, String> {
+    use monqc_drivers::twin::Fault;
+    match s.split_once(':') {
+        Some(("hang-up-at", n)) => n
+            .parse()
+            .map(Fault::HangUpAtReading)
+            .map_err(|_| format!("`{n}` is not a reading number")),
+        None if s == "silent" => Ok(Fault::Silent),
+        None if s == "garbage" => Ok(Fault::Garbage),
+        _ => Err(format!("unknown fault `{s}`: use hang-up-at:N, silent or garbage")),
+    }
 }
 
 /// True for selectors of simulated meters (`sim`, `sim-ls100`, …).
@@ -58,8 +75,13 @@ pub fn open_meter(
         }
         (Some(Ok(MeterSelector::Simulated(kind))), Some(display)) => {
             let scene: Arc<dyn Scene + Send + Sync> = display.clone();
-            let options =
-                SimOptions { time_scale: sim.time_scale, noise_relative: sim.noise, ..Default::default() };
+            let options = SimOptions {
+                time_scale: sim.time_scale,
+                noise_relative: sim.noise,
+                // Faults go to the luminance meter (the first one opened).
+                fault: if seed == sim.seed { sim.fault } else { Default::default() },
+                ..Default::default()
+            };
             Ok(Box::new(spawn_simulated(kind, scene, seed, options)?))
         }
         (Some(Ok(sel)), None) => Ok(monqc_drivers::open(&sel)
@@ -269,6 +291,7 @@ pub fn finalise(
         );
     }
     let baseline_record = baseline_id.as_deref().map(|id| record::load(store, id)).transpose()?;
+    let session_id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let (id, rec) = record::finalise(
         store,
         Finalising {
@@ -284,7 +307,14 @@ pub fn finalise(
             },
             baseline: baseline_id.as_deref().zip(baseline_record.as_ref()),
         },
-    )?;
+    )
+    .with_context(|| {
+        format!(
+            "every reading of session {session_id} is kept in {}; once the cause is fixed, \
+             finalise it with: monqc resume {session_id}",
+            path.display()
+        )
+    })?;
     Ok((id, rec))
 }
 

@@ -1,0 +1,306 @@
+//! Guided sessions end to end: run, resume after faults, records, verify.
+//!
+//! The fault tests kill, unplug, fill up and write-protect a real `monqc`
+//! process running a simulated session through a meter twin on a pty, then
+//! check that no reading was lost or duplicated and that the session resumes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use monqc::journal;
+
+fn monqc(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_monqc"));
+    c.env("MONQC_DATA_DIR", data).stdin(Stdio::null());
+    c
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    monqc(data).args(args).output().expect("run monqc")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A data directory with one simulated display `d1` (telescopic set-up).
+fn site() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &["displays", "add", "--id", "d1", "--grade", "1a", "--setup", "telescopic", "--simulated"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    dir
+}
+
+fn sessions(data: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<_> =
+        std::fs::read_dir(data.join("sessions")).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+/// Step id → how many journal entries complete it; also checks the chain.
+fn steps(path: &Path) -> BTreeMap<String, usize> {
+    let verified = journal::read(path).unwrap_or_else(|e| panic!("{e}"));
+    let mut count = BTreeMap::new();
+    for line in &verified.lines[1..] {
+        let entry: monqc::session::SessionEntry =
+            serde_json::from_value(line.body.clone()).unwrap();
+        if let Some(step) = entry.step() {
+            *count.entry(step).or_insert(0) += 1;
+        }
+    }
+    count
+}
+
+const RUN: [&str; 7] = ["run", "acceptance", "--display", "d1", "--meter", "sim-ls100", "--yes"];
+
+#[test]
+fn acceptance_then_constancy_then_history_and_verify() {
+    let dir = site();
+    let d = dir.path();
+    let out = run(d, &[&RUN[..], &["--time-scale", "0.02"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(d, &["run", "constancy", "--display", "d1", "--meter", "sim", "--yes", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let change =
+        v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
+    assert_eq!(change["result"], "pass", "compared with the acceptance record: {change}");
+    let history = String::from_utf8(run(d, &["history", "d1"]).stdout).unwrap();
+    assert_eq!(history.lines().count(), 3, "{history}");
+    assert!(history.contains("acceptance") && history.contains("constancy"));
+
+    let records: Vec<_> = std::fs::read_dir(d.join("records"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    assert_eq!(records.len(), 2);
+    for r in &records {
+        let out = run(d, &["verify", r.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    // Tamper with single bytes spread over the record: verify exits 1 each time.
+    let original = std::fs::read(&records[0]).unwrap();
+    for i in (0..original.len()).step_by(original.len() / 40) {
+        let mut bytes = original.clone();
+        bytes[i] = if bytes[i] == b'0' { b'1' } else { b'0' };
+        std::fs::write(&records[0], &bytes).unwrap();
+        let out = run(d, &["verify", records[0].to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "byte {i} changed undetected");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("NOT VERIFIED"));
+    }
+    std::fs::write(&records[0], &original).unwrap();
+}
+
+#[test]
+fn scripted_visual_answers_and_a_failed_item() {
+    let dir = site();
+    let d = dir.path();
+    let answers = d.join("answers.toml");
+    std::fs::write(
+        &answers,
+        "overall = \"pass\"\ngreyscale = \"pass\"\nartefacts = \"fail: crosstalk beside the white bar\"\nflicker = \"pass\"\nuniformity = \"pass\"\n",
+    )
+    .unwrap();
+    let out = run(
+        d,
+        &[
+            "run",
+            "acceptance",
+            "--display",
+            "d1",
+            "--meter",
+            "sim",
+            "--answers",
+            answers.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "a failed visual item fails the test: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let artefacts =
+        v["visual"].as_array().unwrap().iter().find(|j| j["item"] == "artefacts").unwrap();
+    assert_eq!(artefacts["passed"], false);
+    assert_eq!(artefacts["note"], "crosstalk beside the white bar");
+    // A missing answer is an error that names the item and the fix.
+    std::fs::write(&answers, "overall = \"pass\"\n").unwrap();
+    let out = run(
+        d,
+        &[
+            "run",
+            "acceptance",
+            "--display",
+            "d1",
+            "--meter",
+            "sim",
+            "--answers",
+            answers.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no answer for visual item `greyscale`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("monqc resume"), "{}", stderr(&out));
+}
+
+#[test]
+fn killed_at_random_points_100_times_no_reading_lost_or_duplicated() {
+    let dir = site();
+    let d = dir.path();
+    let mut rng = fastrand::Rng::with_seed(20261126);
+    let (mut kills, mut completed, mut readings_seen) = (0, 0, 0usize);
+    let mut current: Option<PathBuf> = None;
+    let mut before: BTreeMap<String, usize> = BTreeMap::new();
+    while kills < 100 {
+        let mut cmd = monqc(d);
+        match &current {
+            None => cmd.args(RUN).args(["--time-scale", "0.02"]),
+            Some(p) => cmd.args(["resume", p.to_str().unwrap(), "--yes", "--time-scale", "0.02"]),
+        };
+        let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(rng.u64(0..400)));
+        let finished = child.try_wait().unwrap();
+        if finished.is_none() {
+            child.kill().unwrap();
+            kills += 1;
+        }
+        let status = child.wait().unwrap();
+        let path =
+            current.clone().unwrap_or_else(|| sessions(d).last().cloned().expect("a session file"));
+        let now = steps(&path);
+        for (step, n) in &now {
+            assert_eq!(*n, 1, "step {step} journalled {n} times in {}", path.display());
+        }
+        for step in before.keys() {
+            assert!(now.contains_key(step), "step {step} was lost from {}", path.display());
+        }
+        readings_seen = readings_seen.max(now.len());
+        if finished.is_some() && status.success() {
+            completed += 1;
+            current = None;
+            before.clear();
+        } else {
+            current = Some(path);
+            before = now;
+        }
+    }
+    // Finish the last session and check every record.
+    if let Some(p) = &current {
+        let out = run(d, &["resume", p.to_str().unwrap(), "--yes", "--time-scale", "0.02"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        completed += 1;
+    }
+    // Exactly one record per session, even when a kill came after the
+    // record was written and the resume found it finalised.
+    let index = monqc::record::index(&monqc::store::Store::open(d).unwrap()).unwrap();
+    assert_eq!(index.len(), sessions(d).len());
+    let unique: std::collections::BTreeSet<_> = index.iter().map(|e| &e.session).collect();
+    assert_eq!(unique.len(), index.len());
+    for s in sessions(d) {
+        let n = steps(&s);
+        assert_eq!(n.len(), 30, "{}: every step of the plan exactly once", s.display());
+    }
+    eprintln!(
+        "kills: {kills}, sessions: {}, most readings in a session: {readings_seen}, readings lost: 0, duplicated: 0",
+        index.len()
+    );
+    assert!(completed >= 2 && index.len() >= 2, "the kills should span several sessions");
+}
+
+#[test]
+fn meter_unplugged_mid_sequence_then_resumed() {
+    let dir = site();
+    let d = dir.path();
+    let out =
+        run(d, &[&RUN[..], &["--time-scale", "0.02", "--sim-fault", "hang-up-at:8"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("the meter disconnected") && err.contains("monqc resume"), "{err}");
+    let path = sessions(d).pop().unwrap();
+    let done = steps(&path);
+    assert!(done.contains_key("JIRA-BN06") && !done.contains_key("JIRA-BN07"), "{done:?}");
+    let out = run(d, &["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(steps(&path).len(), 30);
+}
+
+/// Run `monqc ARGS` with writes limited to `kib` KiB (RLIMIT_FSIZE): writes
+/// past it fail with EFBIG, as on a full disk; SIGXFSZ is ignored so the
+/// write returns an error instead of killing the process.
+fn run_with_file_limit(d: &Path, kib: u32, args: &[&str]) -> Output {
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {}; exec '{}' {}",
+        kib * 2, // POSIX sh counts 512-byte blocks
+        env!("CARGO_BIN_EXE_monqc"),
+        args.join(" ")
+    );
+    Command::new("sh").arg("-c").arg(&script).env("MONQC_DATA_DIR", d).output().unwrap()
+}
+
+#[test]
+fn a_full_disk_stops_cleanly_and_the_session_resumes() {
+    let dir = site();
+    let d = dir.path();
+    // The journal fills the "disk" part-way through the readings.
+    let out = run_with_file_limit(d, 6, &[&RUN[..], &["--time-scale", "0.02"]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("File too large") && err.contains("monqc resume"), "{err}");
+    let path = sessions(d).pop().unwrap();
+    let before = steps(&path);
+    assert!(!before.is_empty() && before.len() < 30, "{before:?}");
+    // Still too small for the record: the readings are complete, the
+    // record is not written, nothing partial is left, resume finalises.
+    let resume = ["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"];
+    let out = run_with_file_limit(d, 14, &resume);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("finalise it with: monqc resume"), "{}", stderr(&out));
+    let after = steps(&path);
+    assert_eq!(after.len(), 30);
+    assert!(before.keys().all(|k| after.contains_key(k)));
+    let leftovers: Vec<_> = std::fs::read_dir(d.join("records")).unwrap().collect();
+    assert!(leftovers.is_empty(), "no partial record: {leftovers:?}");
+    let out = run(d, &resume);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(steps(&path), after, "finalising added no reading");
+    // Resuming a finalised session shows its record and writes nothing.
+    let journal = std::fs::read(&path).unwrap();
+    let out = run(d, &resume);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("already finalised"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), journal);
+}
+
+#[test]
+fn a_read_only_data_directory_is_a_clear_error_and_changes_nothing() {
+    let dir = site();
+    let d = dir.path();
+    let out =
+        run(d, &[&RUN[..], &["--time-scale", "0.02", "--sim-fault", "hang-up-at:5"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let path = sessions(d).pop().unwrap();
+    let journal_before = std::fs::read(&path).unwrap();
+    // A private mount namespace makes the data directory read-only for this
+    // one process (works unprivileged where user namespaces are allowed).
+    let script = format!(
+        "mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}' && exec '{bin}' resume '{p}' --yes --time-scale 0.02",
+        d = d.display(),
+        bin = env!("CARGO_BIN_EXE_monqc"),
+        p = path.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-rm", "sh", "-c", &script])
+        .env("MONQC_DATA_DIR", d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "unshare/mount must work here: {}", stderr(&out));
+    assert!(stderr(&out).contains("Read-only file system"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&path).unwrap(), journal_before, "nothing changed");
+    let out = run(d, &["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
