@@ -182,11 +182,21 @@ impl Journal {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = path.with_file_name(format!(".{name}.tmp"));
-        let line = Line { seq: 0, prev: GENESIS.into(), body: first.clone(), hash: line_hash(GENESIS, first) };
+        let line = Line {
+            seq: 0,
+            prev: GENESIS.into(),
+            body: first.clone(),
+            hash: line_hash(GENESIS, first),
+        };
         let mut bytes = serde_json::to_vec(&line).expect("serialises");
         bytes.push(b'\n');
         let written = (|| {
-            let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp).map_err(io(&tmp))?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&tmp)
+                .map_err(io(&tmp))?;
             f.write_all(&bytes).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
             std::fs::hard_link(&tmp, path).map_err(|e| {

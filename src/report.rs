@@ -186,7 +186,7 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
                 Bi("表示オフで測定", "measured, display off").t(lang).to_string()
             }
             LambSource::DiffuseReflection { rd_cd_m2_per_lx } => {
-                format!("Rd · E, Rd = {rd_cd_m2_per_lx} cd·m⁻²·lx⁻¹")
+                format!("Rd · E, Rd = {rd_cd_m2_per_lx} cd/m²/lx")
             }
             LambSource::Stated => Bi("入力値", "as given").t(lang).to_string(),
         };
@@ -420,8 +420,10 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
             format!("{} — {grade_name}", a.standard),
             format!("{} — {}", h.display_id, h.display),
         ],
+        // The footer names the session (readable) and the record's content
+        // hash (what `monqc verify` checks).
         identity: RecordIdentity {
-            record_id: inputs.record_id.into(),
+            record_id: record.session_file.trim_end_matches(".jsonl").into(),
             content_hash: inputs.record_id.into(),
         },
         blocks,

@@ -100,13 +100,27 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-fn sim_settings(model: Option<DisplayModel>, common: &OperatorArgs) -> anyhow::Result<SimSettings> {
+/// Seed a simulated session from its id: each session of a simulated display
+/// gets its own noise, and the same session (when resumed) the same one.
+fn session_seed(base: u64, session_id: &str) -> u64 {
+    // FNV-1a, 64 bit.
+    session_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325 ^ base, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+fn sim_settings(
+    model: Option<DisplayModel>,
+    common: &OperatorArgs,
+    session_id: &str,
+) -> anyhow::Result<SimSettings> {
     let time_scale = common.time_scale;
     anyhow::ensure!(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
-    let model = model.unwrap_or_default();
+    let mut model = model.unwrap_or_default();
+    model.seed = session_seed(model.seed, session_id);
     Ok(SimSettings {
         noise: model.noise_relative,
         seed: model.seed.wrapping_add(1),
@@ -181,7 +195,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .illuminance_meter
         .as_deref()
         .map(|m| site.meter(m).map_or_else(|| m.to_string(), |c| c.selector.clone()));
-    let sim = sim_settings(display.simulation.clone(), &args.common)?;
+    let id = format!("{}-{}-{}", display.id, test, chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = illuminance_selector
@@ -221,7 +236,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         meter,
         illuminance_meter,
     );
-    let id = format!("{}-{}-{}", display.id, test, chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
     let path = store.session_path(&id);
     let writer = SessionWriter::create(&path, &header)?;
     eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
@@ -260,7 +274,8 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
-    let sim = sim_settings(model, &args.common)?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let sim = sim_settings(model, &args.common, &stem)?;
     let done = session.steps_done();
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(

@@ -466,7 +466,12 @@ impl<'a> Layout<'a> {
             .fold(0.0, f64::max)
             + 2.0 * CELL_PAD_X
             + 8.0;
-        let mut widths = self.fit_widths(&header, &rows, &[0.0, 0.0, 0.0, 0.0, verdict_w]);
+        // Measured values and limits are short: keep each on one line.
+        let one_line = |c: usize| {
+            rows.iter().map(|r| self.font.width_pt(&r[c].text, TABLE_PT)).fold(0.0, f64::max)
+        };
+        let floors = [0.0, one_line(1), one_line(2), 0.0, verdict_w];
+        let mut widths = self.fit_widths(&header, &rows, &floors);
         widths[4] = verdict_w.max(widths[4].min(verdict_w * 1.6));
         let rest: f64 = widths[..4].iter().sum();
         let scale = (CONTENT_W - widths[4]) / rest;
@@ -500,15 +505,26 @@ impl<'a> Layout<'a> {
 
     /// Column widths that fill the text width: narrow columns keep their natural
     /// width, wide ones share what is left in proportion to their natural width.
-    fn fit_widths(&self, header: &[Cell], rows: &[Vec<Cell>], min: &[f64]) -> Vec<f64> {
+    /// No column gets narrower than its longest word (so words never break
+    /// mid-letter) or than `floor[c]`; the room comes from the widest columns.
+    fn fit_widths(&self, header: &[Cell], rows: &[Vec<Cell>], floor: &[f64]) -> Vec<f64> {
         let n = header.len();
+        let cells = |c: usize| std::iter::once(&header[c]).chain(rows.iter().map(move |r| &r[c]));
         let natural: Vec<f64> = (0..n)
             .map(|c| {
-                std::iter::once(&header[c])
-                    .chain(rows.iter().map(|r| &r[c]))
+                cells(c)
                     .flat_map(|cell| cell.text.split('\n'))
                     .map(|line| self.font.width_pt(line, TABLE_PT))
-                    .fold(min[c], f64::max)
+                    .fold(floor[c], f64::max)
+                    + 2.0 * CELL_PAD_X
+            })
+            .collect();
+        let least: Vec<f64> = (0..n)
+            .map(|c| {
+                cells(c)
+                    .flat_map(|cell| cell.text.split_whitespace())
+                    .map(|word| self.font.width_pt(word, TABLE_PT))
+                    .fold(floor[c], f64::max)
                     + 2.0 * CELL_PAD_X
             })
             .collect();
@@ -518,19 +534,35 @@ impl<'a> Layout<'a> {
             return natural.iter().map(|w| w * scale).collect();
         }
         let mut fixed = vec![false; n];
-        loop {
+        let mut widths = loop {
             let free_w = CONTENT_W - (0..n).filter(|&c| fixed[c]).map(|c| natural[c]).sum::<f64>();
             let free_n = fixed.iter().filter(|f| !**f).count().max(1);
             let fair = free_w / free_n as f64;
             let newly: Vec<usize> = (0..n).filter(|&c| !fixed[c] && natural[c] <= fair).collect();
             if newly.is_empty() {
                 let wide: f64 = (0..n).filter(|&c| !fixed[c]).map(|c| natural[c]).sum();
-                return (0..n)
+                break (0..n)
                     .map(|c| if fixed[c] { natural[c] } else { natural[c] / wide * free_w })
-                    .collect();
+                    .collect::<Vec<f64>>();
             }
             newly.into_iter().for_each(|c| fixed[c] = true);
+        };
+        for c in 0..n {
+            let need = least[c] - widths[c];
+            if need <= 0.0 {
+                continue;
+            }
+            // Take the room from the column with the most to spare.
+            let donor = (0..n)
+                .filter(|&d| d != c)
+                .max_by(|&a, &b| (widths[a] - least[a]).total_cmp(&(widths[b] - least[b])));
+            if let Some(d) = donor {
+                let give = need.min((widths[d] - least[d]).max(0.0));
+                widths[d] -= give;
+                widths[c] += give;
+            }
         }
+        widths
     }
 
     fn row_height(&self, row: &[Cell], widths: &[f64]) -> (f64, Vec<Vec<String>>) {
