@@ -304,3 +304,22 @@ fn a_read_only_data_directory_is_a_clear_error_and_changes_nothing() {
     let out = run(d, &["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
+    // The presenter opens a real window (winit + pixels on Mesa's software
+    // Vulkan) on a private Xvfb; every pattern of the procedure is shown
+    // 1:1 before its step (the read-back of each DDL is in
+    // patterns/tests/presenter_xvfb.rs).
+    let dir = site();
+    let d = dir.path();
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x1024x24", env!("CARGO_BIN_EXE_monqc")])
+        .args(RUN)
+        .args(["--time-scale", "0.02", "--window"])
+        .env("MONQC_DATA_DIR", d)
+        .output()
+        .expect("xvfb-run (package xvfb, installed by .ci/run)");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(steps(&sessions(d).pop().unwrap()).len(), 30);
+}

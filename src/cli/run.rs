@@ -67,7 +67,8 @@ pub struct RunArgs {
     #[arg(long)]
     grade: Option<String>,
     /// Luminance meter: a meter id from the site file, KIND:PORT
-    /// (ls100:/dev/ttyUSB0), spotread, sim or sim-KIND [default: the display's meter].
+    /// (ls100:/dev/ttyUSB0), spotread, sim or sim-KIND [default: the display's
+    /// meter; `none` for the daily visual check].
     #[arg(long, value_name = "SEL")]
     meter: Option<String>,
     /// Separate illuminance meter (id or selector, e.g. t10a:/dev/ttyUSB1 or sim-t10a).
@@ -170,13 +171,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         TestArg::Daily => TestType::Daily,
     };
     // A meter id from the site file brings its selector and calibration date.
-    let meter_arg = args.meter.clone().or_else(|| display.meter.clone()).with_context(|| {
-        format!(
-            "which meter? give --meter, or set `meter = \"ID\"` for display {} in {}",
-            display.id,
-            site_path.display()
-        )
-    })?;
+    let meter_arg = args
+        .meter
+        .clone()
+        .or_else(|| display.meter.clone())
+        .or_else(|| (test == TestType::Daily).then(|| "none".to_string()))
+        .with_context(|| {
+            format!(
+                "which meter? give --meter, or set `meter = \"ID\"` for display {} in {}",
+                display.id,
+                site_path.display()
+            )
+        })?;
     let (meter_selector, calibration_date) = match site.meter(&meter_arg) {
         Some(m) => (m.selector.clone(), m.calibration_date.clone()),
         None => (meter_arg.clone(), None),

@@ -57,7 +57,37 @@ pub fn is_simulated(selector: &str) -> bool {
     selector == "sim" || selector.starts_with("sim-")
 }
 
-/// Open a meter: `sim` is the ideal simulated meter, `sim-KIND` a twin
+/// No meter: a visual-only session (the daily check) measures nothing.
+struct NoMeter;
+
+impl Photometer for NoMeter {
+    fn identify(&mut self) -> Result<monqc_drivers::DeviceInfo, monqc_drivers::MeterError> {
+        Ok(monqc_drivers::DeviceInfo {
+            model: "none (visual check only)".into(),
+            ..Default::default()
+        })
+    }
+    fn capabilities(&self) -> monqc_drivers::Capabilities {
+        monqc_drivers::Capabilities {
+            luminance: false,
+            chromaticity: false,
+            illuminance: false,
+            typical_reading_time: std::time::Duration::ZERO,
+            worst_case_reading_time: std::time::Duration::ZERO,
+        }
+    }
+    fn measure(
+        &mut self,
+        _: &monqc_drivers::MeasureRequest,
+        _: &mut dyn FnMut(monqc_drivers::Progress),
+    ) -> Result<monqc_drivers::Reading, monqc_drivers::MeterError> {
+        Err(monqc_drivers::MeterError::Unsupported(
+            "this session has no meter (--meter none)".into(),
+        ))
+    }
+}
+
+/// Open a meter: `none` is no meter (visual checks), `sim` the ideal simulated meter, `sim-KIND` a twin
 /// speaking KIND's protocol over a pty (both looking at `display`); any
 /// other selector a real meter.
 pub fn open_meter(
@@ -66,6 +96,9 @@ pub fn open_meter(
     seed: u64,
     sim: &SimSettings,
 ) -> anyhow::Result<Box<dyn Photometer + Send>> {
+    if selector == "none" {
+        return Ok(Box::new(NoMeter));
+    }
     let parsed = (selector != "sim").then(|| selector.parse::<MeterSelector>());
     match (parsed, display) {
         (None, Some(display)) => {
@@ -204,6 +237,10 @@ impl Rig {
             .transpose()?;
         let window = match window {
             Some(monitor) => Some(Window::open(monitor, bit_depth)?),
+            None if meter == "none" => bail!(
+                "the operator judges the patterns on the screen: add --window to show them \
+                 fullscreen (--monitor N chooses the screen), or use --meter sim on a simulated display"
+            ),
             None if !simulated => bail!(
                 "a real meter measures what is on the screen: add --window to show the patterns \
                  fullscreen (--monitor N chooses the screen)"
