@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use monqc::bench::{DisplayModel, Panel};
 use monqc::criteria::{Criteria, TestType};
@@ -14,7 +13,7 @@ use monqc::store::Store;
 
 use super::report::{self, LangArg};
 use super::session::{self, Rig, SimSettings};
-use super::{Outcome, operator, verdicts};
+use super::{Outcome, data_dir, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -88,16 +87,6 @@ enum PanelArg {
 enum SetupArg {
     Telescopic,
     Contact,
-}
-
-/// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
-pub fn data_dir() -> anyhow::Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    dirs::data_dir()
-        .map(|d| d.join("monqc"))
-        .context("no data directory on this platform; set MONQC_DATA_DIR")
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {

@@ -4,7 +4,9 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 
 mod analyze;
 mod demo;
@@ -65,6 +67,16 @@ enum Command {
     Meters(meters::MetersArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
     Patterns(patterns::PatternsArgs),
+}
+
+/// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
+pub fn data_dir() -> anyhow::Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("monqc"))
+        .context("no data directory on this platform; set MONQC_DATA_DIR")
 }
 
 /// Parse the command line, run the command and turn its result into an exit code.

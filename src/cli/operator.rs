@@ -26,7 +26,7 @@ impl Operator for Unattended {
         _: &str,
     ) -> Result<(bool, Option<String>), SequenceError> {
         Err(SequenceError::Input(format!(
-            "visual item `{item}` needs an operator: run without --unattended, or give --yes or --answers FILE"
+            "visual item `{item}` needs an operator: run it with `monqc run`, answering at the terminal, or with --yes or --answers FILE"
         )))
     }
 }

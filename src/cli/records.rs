@@ -8,7 +8,7 @@ use monqc::site::{self, DisplayConfig, Site};
 use monqc::store::Store;
 
 use super::Outcome;
-use super::demo::data_dir;
+use super::data_dir;
 
 /// Check that a record is exactly as finalised: its content hash, its
 /// journal's hash chain, its criteria table, the analysis recomputed from

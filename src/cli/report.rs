@@ -11,7 +11,7 @@ use monqc::store::Store;
 use monqc_reports::{Lang, PdfWriter, Report};
 
 use super::Outcome;
-use super::demo::data_dir;
+use super::data_dir;
 
 /// Write a record's report as PDF (Japanese or English).
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use monqc::session::{self as journal_session, SessionWriter};
 use monqc::site::Site;
 use monqc::store::Store;
 
-use super::demo::data_dir;
+use super::data_dir;
 use super::session::{self, Rig, SimSettings};
 use super::{Outcome, verdicts};
 
@@ -145,7 +145,7 @@ fn complete(
         header.bit_depth,
         true,
     );
-    let mut operator = session::choose_operator(common.yes, common.answers.as_deref(), false)?;
+    let mut operator = session::choose_operator(common.yes, common.answers.as_deref())?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer)?;
     drop(rig);
     let path = writer.path().to_path_buf();

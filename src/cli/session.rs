@@ -194,15 +194,10 @@ impl Bench for Window {
 }
 
 /// The operator chosen on the command line.
-pub fn choose_operator(
-    yes: bool,
-    answers: Option<&Path>,
-    unattended: bool,
-) -> anyhow::Result<Box<dyn Operator>> {
+pub fn choose_operator(yes: bool, answers: Option<&Path>) -> anyhow::Result<Box<dyn Operator>> {
     Ok(match (yes, answers) {
         (_, Some(path)) => Box::new(operator::Scripted::load(path)?),
         (true, None) => Box::new(operator::AssumeYes),
-        (false, None) if unattended => Box::new(operator::Unattended),
         (false, None) => Box::new(operator::Terminal),
     })
 }
