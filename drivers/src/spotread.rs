@@ -137,18 +137,34 @@ impl Spotread {
         timeout: Duration,
         waiting: &mut dyn FnMut(),
     ) -> Result<(bool, String), MeterError> {
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| {
-                MeterError::Io(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", self.program.display()),
-                ))
-            })?;
+        let spawn = || {
+            Command::new(&self.program)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+        };
+        // ETXTBSY: the program file is still open for writing somewhere (it
+        // was just installed or updated, or a concurrently forked process
+        // briefly inherited a write descriptor). It clears within moments.
+        const TEXT_FILE_BUSY: i32 = 26;
+        let mut spawned = spawn();
+        for _ in 0..20 {
+            match &spawned {
+                Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                    spawned = spawn();
+                }
+                _ => break,
+            }
+        }
+        let mut child = spawned.map_err(|e| {
+            MeterError::Io(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", self.program.display()),
+            ))
+        })?;
         // spotread may wait for a key before it reads; one is enough.
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(b" \n");
