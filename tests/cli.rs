@@ -343,3 +343,19 @@ fn every_simulated_meter_family_runs_the_demo_over_its_own_protocol() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).1.contains("is not a simulated meter"), "{}", text(&out).1);
 }
+
+#[test]
+fn the_sample_sessions_in_calibration_data_still_read_and_judge_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let pass =
+        monqc(&["analyze", "calibration-data/sessions/demo-gsdf-telescopic-1a.jsonl"], dir.path());
+    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass).1);
+    let fail =
+        monqc(&["analyze", "calibration-data/sessions/demo-gamma22-telescopic.jsonl"], dir.path());
+    assert_eq!(fail.status.code(), Some(1), "{}", text(&fail).1);
+    let csv = monqc(
+        &["analyze", "calibration-data/sessions/example-response.csv", "--grade", "1b"],
+        dir.path(),
+    );
+    assert_eq!(csv.status.code(), Some(0), "{}", text(&csv).1);
+}
