@@ -233,6 +233,48 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
             .collect();
         blocks.push(Block::Verdicts(VerdictTable { title: None, rows }));
     }
+    if let (Some(b), Some(lmax), Some(lmin), Some(ratio), Some(kdelta)) =
+        (&a.baseline, a.lmax_cd_m2, a.lmin_cd_m2, a.luminance_ratio, a.kdelta_percent)
+    {
+        // Constancy: each metric against the baseline (基準値) it is held to.
+        let change = |now: f64, base: f64| format!("{:+.1} %", 100.0 * (now - base) / base);
+        let rows = vec![
+            vec![
+                "L'max".into(),
+                number(b.lmax_cd_m2, "cd/m²"),
+                number(lmax, "cd/m²"),
+                change(lmax, b.lmax_cd_m2),
+            ],
+            vec![
+                "L'min".into(),
+                number(b.lmin_cd_m2, "cd/m²"),
+                number(lmin, "cd/m²"),
+                change(lmin, b.lmin_cd_m2),
+            ],
+            vec![
+                "r'".into(),
+                number(b.luminance_ratio, ""),
+                number(ratio, ""),
+                change(ratio, b.luminance_ratio),
+            ],
+            vec![
+                "κδ".into(),
+                number(b.kdelta_percent, "%"),
+                number(kdelta, "%"),
+                format!("{:+.2} pt", kdelta - b.kdelta_percent),
+            ],
+        ];
+        blocks.push(Block::Table(Table {
+            title: Some(Bi("基準値との比較", "Against the baseline").t(lang).into()),
+            columns: vec![
+                Column::text(lang.label(Label::Item)),
+                Column::number(lang.label(Label::LegendBaseline)),
+                Column::number(lang.label(Label::Measured)),
+                Column::number(Bi("変化", "Change").t(lang)),
+            ],
+            rows,
+        }));
+    }
     if !a.visual.is_empty() {
         let rows = a
             .visual

@@ -323,3 +323,52 @@ fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(steps(&sessions(d).pop().unwrap()).len(), 30);
 }
+
+#[test]
+fn an_operator_at_the_terminal_answers_and_can_stop_and_resume() {
+    use std::io::Write;
+    let dir = site();
+    let d = dir.path();
+    let args = ["run", "acceptance", "--display", "d1", "--meter", "sim"];
+    // Five visual items (answer, then an empty note), then Enter for each
+    // instruction (display off, back on, meter to each corner).
+    let mut answers = String::new();
+    for answer in ["y", "y", "n", "y", "y"] {
+        answers += answer;
+        answers += if answer == "n" { "\nsmear beside the white bar\n" } else { "\n\n" };
+    }
+    answers += &"\n".repeat(12);
+    let mut child = monqc(d)
+        .args(args)
+        .arg("--json")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "artefacts judged failed: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let artefacts =
+        v["visual"].as_array().unwrap().iter().find(|j| j["item"] == "artefacts").unwrap();
+    assert_eq!(artefacts["note"], "smear beside the white bar");
+    assert!(stderr(&out).contains("Switch the display off"), "{}", stderr(&out));
+
+    // `q` at the first instruction stops; the judgements made are kept.
+    let mut child =
+        monqc(d).args(args).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all("y\n\n".repeat(5).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("standard input closed") || err.contains("stopped by the operator"),
+        "{err}"
+    );
+    let path = sessions(d).pop().unwrap();
+    assert_eq!(steps(&path).len(), 5, "the five judgements are journalled");
+    let out = run(d, &["resume", path.to_str().unwrap(), "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(steps(&path).len(), 30);
+}
