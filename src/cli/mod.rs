@@ -31,9 +31,12 @@ pub enum Outcome {
 
 /// Quality control of medical image displays (JESRA X-0093, IEC 62563, AAPM TG18).
 ///
-/// Exit codes: 0 every criterion passed, 1 a criterion failed, 2 an error.
+/// Exit codes: 0 every criterion passed, 1 a criterion failed (or `verify`
+/// found a change), 2 an error. Journals, records and the site configuration
+/// live in $MONQC_DATA_DIR, else the platform data directory
+/// (~/.local/share/monqc on Linux).
 #[derive(Debug, Parser)]
-#[command(name = "monqc", version, about, long_about = None)]
+#[command(name = "monqc", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
