@@ -185,6 +185,11 @@ pub struct Finalising<'a> {
 /// content hash (atomically: temp file, sync, rename) and list it in the
 /// index. Returns the record id.
 pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), RecordError> {
+    // Under the lock, so two processes cannot both finalise one session.
+    locked(store, || finalise_unlocked(store, f))
+}
+
+fn finalise_unlocked(store: &Store, f: Finalising<'_>) -> Result<(String, Record), RecordError> {
     let session_file =
         f.session_path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     // A session is finalised once: finalising again (a crash after the
@@ -267,11 +272,30 @@ pub fn finalise(store: &Store, f: Finalising<'_>) -> Result<(String, Record), Re
         kdelta_percent: record.analysis.kdelta_percent,
         uniformity_percent: record.analysis.uniformity_percent,
     };
-    append_index(store, &entry)?;
+    append_index_unlocked(store, &entry)?;
     Ok((id, record))
 }
 
-fn append_index(store: &Store, entry: &IndexEntry) -> Result<(), RecordError> {
+/// Hold the records directory's lock while `f` runs: the index and the
+/// amendment chains are appended by read-then-append, which two monqc
+/// processes must not interleave.
+fn locked<T>(store: &Store, f: impl FnOnce() -> Result<T, RecordError>) -> Result<T, RecordError> {
+    let path = store.records_dir().join(".lock");
+    let io = |source| RecordError::Io { path: path.clone(), source };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io)?;
+    file.lock().map_err(io)?;
+    let result = f();
+    // Closing the file releases the lock even if unlock fails.
+    let _ = file.unlock();
+    result
+}
+
+fn append_index_unlocked(store: &Store, entry: &IndexEntry) -> Result<(), RecordError> {
     let path = store.index_path();
     let body = serde_json::to_value(entry).expect("serialises");
     if path.exists() {
@@ -372,6 +396,10 @@ fn parse_record(bytes: &[u8], path: &Path) -> Result<Record, RecordError> {
 /// Append an amendment to record `id`.
 pub fn amend(store: &Store, id: &str, amendment: &Amendment) -> Result<(), RecordError> {
     load(store, id)?;
+    locked(store, || amend_unlocked(store, id, amendment))
+}
+
+fn amend_unlocked(store: &Store, id: &str, amendment: &Amendment) -> Result<(), RecordError> {
     let path = store.amendments_path(id);
     let body = serde_json::to_value(amendment).expect("serialises");
     if path.exists() {

@@ -132,3 +132,26 @@ fn constancy_record_verifies_against_its_baseline_record() {
     assert!(record::verify(&store, &id).unwrap().iter().all(|c| c.ok));
     assert_eq!(record::index(&store).unwrap().len(), 2);
 }
+
+#[test]
+fn concurrent_finalisations_keep_the_index_chain_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions: Vec<_> = (0..6)
+        .map(|i| demo_session(dir.path(), &format!("s{i}.jsonl"), &["--seed", &i.to_string()]))
+        .collect();
+    let root = dir.path();
+    std::thread::scope(|scope| {
+        for s in &sessions {
+            scope.spawn(move || {
+                let store = Store::open(root).unwrap();
+                // Twice each: the second call returns the first record.
+                let a = finalise(&store, s, TestType::Acceptance, None).0;
+                let b = finalise(&store, s, TestType::Acceptance, None).0;
+                assert_eq!(a, b);
+            });
+        }
+    });
+    let store = Store::open(dir.path()).unwrap();
+    let index = record::index(&store).unwrap();
+    assert_eq!(index.len(), sessions.len(), "one record per session, chain intact");
+}
