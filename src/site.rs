@@ -186,13 +186,13 @@ impl Site {
                     d.id, d.bit_depth
                 )));
             }
-            if let Some(m) = &d.meter {
-                if !site.meters.iter().any(|x| &x.id == m) {
-                    return Err(invalid(format!(
-                        "display `{}`: meter `{m}` is not defined in [[meter]]",
-                        d.id
-                    )));
-                }
+            if let Some(m) = &d.meter
+                && !site.meters.iter().any(|x| &x.id == m)
+            {
+                return Err(invalid(format!(
+                    "display `{}`: meter `{m}` is not defined in [[meter]]",
+                    d.id
+                )));
             }
         }
         for m in &site.meters {

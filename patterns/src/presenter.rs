@@ -615,11 +615,11 @@ impl ApplicationHandler<Command> for App {
                 let _ = reply.send(Ok(Self::monitors(event_loop)));
             }
             Command::Show { raster, reply, received } => {
-                if self.surface.is_none() {
-                    if let Err(e) = self.open(event_loop) {
-                        let _ = reply.send(Err(e));
-                        return;
-                    }
+                if self.surface.is_none()
+                    && let Err(e) = self.open(event_loop)
+                {
+                    let _ = reply.send(Err(e));
+                    return;
                 }
                 if let Some(old) = self.pending.take() {
                     let _ = old.reply.send(Err(PresenterError::Render("superseded".into())));

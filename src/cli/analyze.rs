@@ -108,10 +108,10 @@ fn ambient_from_args(args: &AnalyzeArgs) -> anyhow::Result<Option<Ambient>> {
         ("--illuminance", args.illuminance, "an illuminance in lx"),
         ("--rd", args.rd, "a reflection coefficient in cd·m⁻²·lx⁻¹"),
     ] {
-        if let Some(v) = value {
-            if !v.is_finite() || v < 0.0 {
-                bail!("{flag} {v}: give {unit}, finite and not negative");
-            }
+        if let Some(v) = value
+            && (!v.is_finite() || v < 0.0)
+        {
+            bail!("{flag} {v}: give {unit}, finite and not negative");
         }
     }
     Ok(match (args.lamb, args.illuminance, args.rd) {

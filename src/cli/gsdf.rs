@@ -64,16 +64,15 @@ pub fn run(args: GsdfArgs) -> anyhow::Result<Outcome> {
         GsdfCommand::Luminance { jnd_index } => {
             let l = gsdf::luminance_cd_m2(jnd_index).context("give a JND index from 1 to 1023")?;
             writeln!(out, "{l:.4}")?;
-            if jnd_index.fract() == 0.0 {
-                if let Some(row) = gsdf::table_b1().find(|r| f64::from(r.jnd_index) == jnd_index) {
-                    if format!("{l:.4}") != row.luminance_printed {
-                        eprintln!(
-                            "(PS3.14 §7.1 formula; Table B-1 prints {} — the table holds the \
+            if jnd_index.fract() == 0.0
+                && let Some(row) = gsdf::table_b1().find(|r| f64::from(r.jnd_index) == jnd_index)
+                && format!("{l:.4}") != row.luminance_printed
+            {
+                eprintln!(
+                    "(PS3.14 §7.1 formula; Table B-1 prints {} — the table holds the \
                              Barten-model levels the formula was fitted to)",
-                            row.luminance_printed
-                        );
-                    }
-                }
+                    row.luminance_printed
+                );
             }
         }
     }

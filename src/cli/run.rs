@@ -187,14 +187,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         Some(m) => (m.selector.clone(), m.calibration_date.clone()),
         None => (meter_arg.clone(), None),
     };
-    if let Some(date) = &calibration_date {
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-            let age = chrono::Utc::now().date_naive() - d;
-            if age.num_days() > 365 {
-                eprintln!(
-                    "monqc: warning: meter {meter_arg} was last calibrated on {date}, over a year ago"
-                );
-            }
+    if let Some(date) = &calibration_date
+        && let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+    {
+        let age = chrono::Utc::now().date_naive() - d;
+        if age.num_days() > 365 {
+            eprintln!(
+                "monqc: warning: meter {meter_arg} was last calibrated on {date}, over a year ago"
+            );
         }
     }
     let illuminance_selector = args

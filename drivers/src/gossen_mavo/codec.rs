@@ -134,12 +134,12 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply, MeterError> {
             .map_err(|_| MeterError::Protocol(format!("MAVO error without a code: {text:?}")));
     }
     let tokens: Vec<&str> = text.split_whitespace().collect();
-    if let [.., number, unit] = tokens[..] {
-        if let (Some(unit), Ok(value)) = (Unit::from_token(unit), number.parse::<f64>()) {
-            if value.is_finite() && number.contains(['E', 'e']) {
-                return Ok(Reply::Value(PhotoValue { value, unit }));
-            }
-        }
+    if let [.., number, unit] = tokens[..]
+        && let (Some(unit), Ok(value)) = (Unit::from_token(unit), number.parse::<f64>())
+        && value.is_finite()
+        && number.contains(['E', 'e'])
+    {
+        return Ok(Reply::Value(PhotoValue { value, unit }));
     }
     Ok(Reply::Text(text.to_owned()))
 }
