@@ -400,9 +400,17 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
                     raw.clone(),
                 ]
             }
-            SessionEntry::Response { pattern, ddl, luminance_cd_m2, chromaticity, raw, at } => {
+            SessionEntry::Response {
+                pattern,
+                ddl,
+                luminance_cd_m2,
+                chromaticity,
+                raw,
+                at,
+                settle,
+            } => {
                 vec![
-                    pattern.clone(),
+                    settled_label(pattern, settle.as_ref()),
                     ddl.to_string(),
                     format!("{luminance_cd_m2:.4} cd/m²"),
                     chromaticity.map_or(String::new(), |c| format!("{:.4}, {:.4}", c.x, c.y)),
@@ -418,8 +426,9 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
                 chromaticity,
                 raw,
                 at,
+                settle,
             } => vec![
-                format!("{pattern} {position}"),
+                settled_label(&format!("{pattern} {position}"), settle.as_ref()),
                 ddl.to_string(),
                 format!("{luminance_cd_m2:.3} cd/m²"),
                 chromaticity.map_or(String::new(), |c| format!("{:.4}, {:.4}", c.x, c.y)),
@@ -470,6 +479,17 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
         },
         blocks,
     })
+}
+
+/// "JIRA-BN05 (2×, 0.81 s)": the patch and how its reading settled.
+fn settled_label(what: &str, settle: Option<&crate::session::Settle>) -> String {
+    match settle {
+        Some(s) => {
+            let flag = if s.converged { "" } else { ", !" };
+            format!("{what} ({}×, {:.2} s{flag})", s.readings, s.seconds)
+        }
+        None => what.to_string(),
+    }
 }
 
 fn limit_of(a: &Analysis, item: Item) -> Option<f64> {

@@ -9,12 +9,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading};
+use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading, SettleRule};
 
 use crate::bench::{Shown, SimulatedDisplay};
 use crate::measurement::{Chromaticity, Position};
 use crate::procedure::{PlannedStep, StepAction};
-use crate::session::{SessionEntry, SessionWriteError, SessionWriter};
+use crate::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
 
 /// What the sequence needs from the display side.
 pub trait Bench {
@@ -272,8 +272,21 @@ pub fn run(
                     bench.place_meter(position);
                     meter_at = Some(position);
                 }
+                // A new pattern: read until the display and meter have settled.
                 let limit = budget(luminance);
-                let r = read(luminance, MeasureRequest::luminance(limit), &step.id)?;
+                let settled = monqc_drivers::settle(
+                    luminance,
+                    &MeasureRequest::luminance(limit),
+                    &SettleRule::default(),
+                    &mut |_| {},
+                )
+                .map_err(|source| SequenceError::Meter { step: step.id.clone(), source })?;
+                let settle = Some(Settle {
+                    seconds: settled.settle_time.as_secs_f64(),
+                    readings: settled.readings.len(),
+                    converged: settled.converged,
+                });
+                let r = settled.reading;
                 let entry = match step.action {
                     StepAction::ReadUniformity { position, .. } => SessionEntry::Uniformity {
                         pattern,
@@ -282,6 +295,7 @@ pub fn run(
                         luminance_cd_m2: r.value,
                         chromaticity: xy(&r),
                         raw: raw(&r),
+                        settle,
                         at: now(),
                     },
                     _ => SessionEntry::Response {
@@ -290,11 +304,18 @@ pub fn run(
                         luminance_cd_m2: r.value,
                         chromaticity: xy(&r),
                         raw: raw(&r),
+                        settle,
                         at: now(),
                     },
                 };
                 session.append(&entry)?;
-                format!("{:.4} cd/m²", r.value)
+                let unsettled = if settled.converged { "" } else { " (did not settle)" };
+                format!(
+                    "{:.4} cd/m²  [{} reading(s), {:.2} s]{unsettled}",
+                    r.value,
+                    settled.readings.len(),
+                    settled.settle_time.as_secs_f64()
+                )
             }
         };
         progress(StepDone { index: i + 1, total, id: step.id.clone(), value });

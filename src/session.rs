@@ -76,6 +76,18 @@ pub struct SessionHeader {
     pub started: String,
 }
 
+/// How a patch reading settled: the meter was read until two consecutive
+/// readings agreed (drivers' `settle`), never after a fixed sleep.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settle {
+    /// Time from the first request to the reading used, in seconds.
+    pub seconds: f64,
+    /// Readings taken for this patch (the last is the one used).
+    pub readings: usize,
+    /// Whether the last two agreed (false: the time or reading limit ended it).
+    pub converged: bool,
+}
+
 /// One reading, as appended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -132,6 +144,9 @@ pub enum SessionEntry {
         chromaticity: Option<Chromaticity>,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the reading settled (repeated until consecutive readings agreed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle: Option<Settle>,
         /// When (RFC 3339).
         at: String,
     },
@@ -149,6 +164,9 @@ pub enum SessionEntry {
         chromaticity: Option<Chromaticity>,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the reading settled (repeated until consecutive readings agreed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        settle: Option<Settle>,
         /// When (RFC 3339).
         at: String,
     },
@@ -429,6 +447,7 @@ mod tests {
             luminance_cd_m2: l,
             chromaticity: None,
             raw: String::new(),
+            settle: None,
             at: String::new(),
         }
     }
