@@ -338,6 +338,21 @@ pub fn find_by_session(
 pub fn resolve(store: &Store, what: &str) -> Result<String, RecordError> {
     let p = Path::new(what);
     if what.ends_with(".json") && p.exists() {
+        // A record is checked where it lives, against that store's index
+        // and amendments; a copy elsewhere would silently be replaced by
+        // the store's own file, so it is refused instead.
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same(dir, &store.records_dir()) {
+            return Err(RecordError::Malformed(format!(
+                "{what} is not in this data directory's records ({}); set MONQC_DATA_DIR to \
+                 the data directory that holds it",
+                store.records_dir().display()
+            )));
+        }
         let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         return Ok(stem);
     }
