@@ -56,9 +56,11 @@ pub struct DisplayModel {
 }
 
 impl Default for DisplayModel {
-    /// A typical 3-megapixel diagnostic LCD in a reading room: 400 cd/m²,
-    /// black 0.55 cd/m², 50 lx on the face and Rd = 0.005 cd·m⁻²·lx⁻¹
-    /// (Lamb = 0.25 cd/m²), GSDF-calibrated, corners 6 % darker, D65 white.
+    /// A diagnostic LCD in a dim reading room, chosen to pass grade 1A with
+    /// margin: 400 cd/m², black 0.55 cd/m², 50 lx on the face and
+    /// Rd = 0.005 cd·m⁻²·lx⁻¹ (Lamb = 0.25 cd/m²), GSDF-calibrated, corners
+    /// 6 % darker, D65 white. These are simulation choices, not values from
+    /// a standard or a maker's data sheet.
     fn default() -> Self {
         Self {
             panel: Panel::Gsdf,
