@@ -37,6 +37,19 @@ impl Outcome {
     }
 }
 
+/// A value with its unit as tables and reports show it: luminance to 0.01
+/// cd/m² (0.001 below 10 cd/m², where L'min and Lamb live), percentages to
+/// 0.01, small ratios (Δu'v', Lamb/L'min) to 4 decimals, others to 1.
+pub fn format_value(value: f64, unit: &str) -> String {
+    let digits = match unit {
+        "cd/m²" if value < 10.0 => 3,
+        "cd/m²" | "%" => 2,
+        _ if value.abs() < 1.0 => 4,
+        _ => 1,
+    };
+    if unit.is_empty() { format!("{value:.digits$}") } else { format!("{value:.digits$} {unit}") }
+}
+
 /// One criterion applied to one measured value.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {

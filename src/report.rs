@@ -17,7 +17,7 @@ use monqc_reports::{
     Verdict as DocVerdict, VerdictRow, VerdictTable,
 };
 
-use crate::analysis::{Analysis, Outcome};
+use crate::analysis::{Analysis, Outcome, format_value};
 use crate::criteria::{Basis, Item, TestType};
 use crate::gsdf;
 use crate::measurement::{LambSource, MeterSetup, Position};
@@ -81,16 +81,6 @@ fn setup_name(setup: MeterSetup) -> Bi {
             "built-in front sensor with illuminance meter (L' = L + Lamb)",
         ),
     }
-}
-
-fn number(value: f64, unit: &str) -> String {
-    let digits = match unit {
-        "cd/m²" if value < 10.0 => 3,
-        "cd/m²" | "%" => 2,
-        _ if value.abs() < 1.0 => 4,
-        _ => 1,
-    };
-    if unit.is_empty() { format!("{value:.digits$}") } else { format!("{value:.digits$} {unit}") }
 }
 
 /// "2026-11-26T06:53:37.790Z" → "2026-11-26 06:53:37 UTC".
@@ -221,8 +211,8 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
             .iter()
             .map(|v| VerdictRow {
                 item: item_name(v.item).t(lang).into(),
-                measured: v.value.map_or("—".into(), |x| number(x, &v.unit)),
-                limit: format!("{} {}", v.comparison.symbol(), number(v.limit, &v.unit)),
+                measured: v.value.map_or("—".into(), |x| format_value(x, &v.unit)),
+                limit: format!("{} {}", v.comparison.symbol(), format_value(v.limit, &v.unit)),
                 clause: format!(
                     "{}{}",
                     v.clause,
@@ -241,26 +231,26 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
         let rows = vec![
             vec![
                 "L'max".into(),
-                number(b.lmax_cd_m2, "cd/m²"),
-                number(lmax, "cd/m²"),
+                format_value(b.lmax_cd_m2, "cd/m²"),
+                format_value(lmax, "cd/m²"),
                 change(lmax, b.lmax_cd_m2),
             ],
             vec![
                 "L'min".into(),
-                number(b.lmin_cd_m2, "cd/m²"),
-                number(lmin, "cd/m²"),
+                format_value(b.lmin_cd_m2, "cd/m²"),
+                format_value(lmin, "cd/m²"),
                 change(lmin, b.lmin_cd_m2),
             ],
             vec![
                 "r'".into(),
-                number(b.luminance_ratio, ""),
-                number(ratio, ""),
+                format_value(b.luminance_ratio, ""),
+                format_value(ratio, ""),
                 change(ratio, b.luminance_ratio),
             ],
             vec![
                 "κδ".into(),
-                number(b.kdelta_percent, "%"),
-                number(kdelta, "%"),
+                format_value(b.kdelta_percent, "%"),
+                format_value(kdelta, "%"),
                 format!("{:+.2} pt", kdelta - b.kdelta_percent),
             ],
         ];
@@ -303,7 +293,8 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
     }
 
     figures(&mut blocks, a, inputs.history, lang);
-    if let Some(map) = uniformity_figure(record, lang) {
+    let set = session.measurement_set(std::path::Path::new(&record.session_file));
+    if let Some(map) = uniformity_figure(&set, a, lang) {
         blocks.push(map);
     }
 
@@ -602,9 +593,11 @@ fn figures(blocks: &mut Vec<Block>, a: &Analysis, history: &[IndexEntry], lang: 
 }
 
 /// Uniformity map figure for the uniformity readings of `record`.
-fn uniformity_figure(record: &Record, lang: Lang) -> Option<Block> {
-    let session = record.session().ok()?;
-    let set = session.measurement_set(std::path::Path::new(&record.session_file));
+fn uniformity_figure(
+    set: &crate::measurement::MeasurementSet,
+    a: &Analysis,
+    lang: Lang,
+) -> Option<Block> {
     let centre = set.uniformity.iter().find(|u| u.position == Position::Centre)?;
     let lc = set.total_luminance_cd_m2(centre.luminance_cd_m2);
     let cells = set
@@ -627,17 +620,17 @@ fn uniformity_figure(record: &Record, lang: Lang) -> Option<Block> {
             }
         })
         .collect();
-    let limit = limit_of(&record.analysis, Item::Uniformity).unwrap_or(30.0);
+    let limit = limit_of(a, Item::Uniformity).unwrap_or(30.0);
     Some(Block::Figure(Figure {
         caption: match lang {
             Lang::Ja => format!(
                 "図3 輝度均一性 (中心に対する偏差; {} = {})",
                 "均一性",
-                record.analysis.uniformity_percent.map_or("—".into(), |u| format!("{u:.1} %"))
+                a.uniformity_percent.map_or("—".into(), |u| format!("{u:.1} %"))
             ),
             Lang::En => format!(
                 "Figure 3: luminance uniformity (deviation from the centre; uniformity {})",
-                record.analysis.uniformity_percent.map_or("—".into(), |u| format!("{u:.1} %"))
+                a.uniformity_percent.map_or("—".into(), |u| format!("{u:.1} %"))
             ),
         },
         spec: FigureSpec::UniformityMap(UniformityMap {

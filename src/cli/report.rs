@@ -67,8 +67,7 @@ enum FormatArg {
 }
 
 /// The report document of record `id` in `store`.
-fn document(store: &Store, id: &str, lang: Lang) -> anyhow::Result<Report> {
-    let rec = record::load(store, id)?;
+fn document(store: &Store, id: &str, rec: &record::Record, lang: Lang) -> anyhow::Result<Report> {
     let amendments = record::amendments(store, id)?;
     let display = rec.session()?.header.display_id;
     let mut history: Vec<_> =
@@ -79,7 +78,7 @@ fn document(store: &Store, id: &str, lang: Lang) -> anyhow::Result<Report> {
     let site = Site::load(&store.site_file())?;
     Ok(report::build(&ReportInputs {
         record_id: id,
-        record: &rec,
+        record: rec,
         amendments: &amendments,
         history: &history,
         facility: Some(&site.facility),
@@ -89,8 +88,8 @@ fn document(store: &Store, id: &str, lang: Lang) -> anyhow::Result<Report> {
 
 /// Write record `id`'s PDF report to `path`.
 pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
-    let doc = document(store, id, lang)?;
     let rec = record::load(store, id)?;
+    let doc = document(store, id, &rec, lang)?;
     let options = report::pdf_options(id, &rec, &format!("monqc {}", env!("CARGO_PKG_VERSION")));
     let bytes = PdfWriter::new()?.write(&doc, &options)?;
     std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -108,9 +107,9 @@ pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let store = Store::open(&data_dir()?)?;
     let id = record::resolve(&store, &args.record)?;
+    let rec = record::load(&store, &id)?;
     let text = match args.format {
         FormatArg::Json => {
-            let rec = record::load(&store, &id)?;
             let amendments = record::amendments(&store, &id)?;
             let mut v =
                 serde_json::json!({ "record_id": id, "record": rec, "amendments": amendments });
@@ -120,7 +119,7 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             serde_json::to_string_pretty(&v)? + "\n"
         }
         FormatArg::Csv => {
-            monqc_reports::export::tables_csv(&document(&store, &id, args.lang.into())?)?
+            monqc_reports::export::tables_csv(&document(&store, &id, &rec, args.lang.into())?)?
         }
     };
     match &args.output {

@@ -2,19 +2,8 @@
 
 use std::io::Write;
 
-use monqc::analysis::{Analysis, Outcome as VerdictOutcome};
+use monqc::analysis::{Analysis, Outcome as VerdictOutcome, format_value};
 use monqc::criteria::Basis;
-
-fn number(value: f64, unit: &str) -> String {
-    let digits = match unit {
-        "cd/m²" => 2,
-        "%" => 2,
-        _ if value.abs() < 1.0 => 4,
-        _ => 1,
-    };
-    let u = if unit.is_empty() { String::new() } else { format!(" {unit}") };
-    format!("{value:.digits$}{u}")
-}
 
 /// Print the analysis to stdout, as JSON or as the table, and turn its
 /// overall verdict into the command's outcome.
@@ -62,8 +51,8 @@ pub fn print(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
         .verdicts
         .iter()
         .map(|v| {
-            let value = v.value.map_or("—".to_string(), |x| number(x, &v.unit));
-            let limit = format!("{} {}", v.comparison.symbol(), number(v.limit, &v.unit));
+            let value = v.value.map_or("—".to_string(), |x| format_value(x, &v.unit));
+            let limit = format!("{} {}", v.comparison.symbol(), format_value(v.limit, &v.unit));
             let mark = if v.basis == Basis::Provisional { " *" } else { "" };
             [v.label.clone(), value, limit, format!("{}{mark}", v.result.word())]
         })
