@@ -251,21 +251,25 @@ impl Spotread {
                 .stderr(Stdio::piped())
                 .spawn()
         };
-        let mut spawned = spawn();
+        let spawned = spawn();
         // ETXTBSY: the program file is still open for writing somewhere (it
         // was just installed or updated, or a concurrently forked process
         // briefly inherited a write descriptor). It clears within moments.
         #[cfg(unix)]
-        for _ in 0..20 {
+        let spawned = {
             const TEXT_FILE_BUSY: i32 = 26;
-            match &spawned {
-                Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) => {
-                    std::thread::sleep(Duration::from_millis(10));
-                    spawned = spawn();
+            let mut spawned = spawned;
+            for _ in 0..20 {
+                match &spawned {
+                    Err(e) if e.raw_os_error() == Some(TEXT_FILE_BUSY) => {
+                        std::thread::sleep(Duration::from_millis(10));
+                        spawned = spawn();
+                    }
+                    _ => break,
                 }
-                _ => break,
             }
-        }
+            spawned
+        };
         spawned.map_err(|e| {
             MeterError::Io(std::io::Error::new(
                 e.kind(),

@@ -2,7 +2,6 @@
 //! strict), under the faults a real meter shows: silence, garbage, late
 //! replies, and a cable pulled mid-reading. Each must end in a typed error
 //! within the caller's budget, never a hang or a panic.
-#![cfg(unix)]
 
 mod common;
 

@@ -1,5 +1,4 @@
 //! K-10-A driver against its twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 

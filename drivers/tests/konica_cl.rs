@@ -1,5 +1,4 @@
 //! CL-200A and T-10A drivers against their twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 

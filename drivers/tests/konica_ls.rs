@@ -1,5 +1,4 @@
 //! LS-100 / LS-110 / CS-100A driver against its twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 

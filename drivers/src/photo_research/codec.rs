@@ -226,8 +226,7 @@ pub fn parse_code(line: &[u8]) -> Result<i32, MeterError> {
 pub fn parse_setup_reply(line: &[u8]) -> Option<i32> {
     let text = std::str::from_utf8(line).ok()?;
     text.split(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .filter(|t| !t.is_empty())
-        .last()
+        .rfind(|t| !t.is_empty())
         .and_then(|t| t.parse().ok())
 }
 
