@@ -4,11 +4,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions};
-use monqc::contrast_response::{ExpectedContrast, JndInverse};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::{self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup};
-use monqc::session;
+use monqc::numbers::contrast_response::{ExpectedContrast, JndInverse};
+use monqc::numbers::measurement::{
+    self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup,
+};
+use monqc::records::session;
+use monqc::standards::analysis::{self, AnalysisOptions};
+use monqc::standards::criteria::{Criteria, TestType};
 
 use super::{Outcome, verdicts};
 

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use monqc::bench::{DisplayModel, Panel};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::MeterSetup;
-use monqc::procedure::Procedure;
-use monqc::session::SessionWriter;
-use monqc::store::Store;
+use monqc::measuring::simulated_display::{DisplayModel, Panel};
+use monqc::numbers::measurement::MeterSetup;
+use monqc::records::session::SessionWriter;
+use monqc::records::store::Store;
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
 
 use super::report::{self, LangArg};
 use super::session::{self, Rig, SimSettings};

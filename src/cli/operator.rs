@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use monqc::sequence::{Operator, SequenceError, StepDone};
+use monqc::measuring::sequence::{Operator, SequenceError, StepDone};
 
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use monqc::record;
-use monqc::report::{self, ReportInputs};
-use monqc::site::Site;
-use monqc::store::Store;
+use monqc::office::report::{self, ReportInputs};
+use monqc::office::site::Site;
+use monqc::records::record;
+use monqc::records::store::Store;
 use monqc_reports::{Lang, PdfWriter, Report};
 
 use super::Outcome;

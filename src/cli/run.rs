@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::bench::DisplayModel;
-use monqc::criteria::{Criteria, TestType};
-use monqc::procedure::Procedure;
-use monqc::session::{self as journal_session, SessionWriter};
-use monqc::site::Site;
-use monqc::store::Store;
+use monqc::measuring::simulated_display::DisplayModel;
+use monqc::office::site::Site;
+use monqc::records::session::{self as journal_session, SessionWriter};
+use monqc::records::store::Store;
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
 
 use super::data_dir;
 use super::session::{self, Rig, SimSettings};
@@ -265,9 +265,9 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     }
     // A finished session is never written to again: show its record.
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = monqc::record::find_by_session(&store, &file_name)? {
+    if let Some(entry) = monqc::records::record::find_by_session(&store, &file_name)? {
         eprintln!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = monqc::record::load(&store, &entry.record)?;
+        let record = monqc::records::record::load(&store, &entry.record)?;
         let outcome = verdicts::emit(&record.analysis, args.common.json)?;
         eprintln!("record: {}", store.record_path(&entry.record).display());
         return Ok(outcome);

@@ -5,15 +5,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use monqc::analysis::AnalysisOptions;
-use monqc::bench::{DisplayModel, SimulatedDisplay};
-use monqc::contrast_response::JndInverse;
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::{MeterSetup, Position};
-use monqc::record::{self, Finalising, Record};
-use monqc::sequence::{self, Bench, Meters, Operator, SequenceError};
-use monqc::session::{MeterInfo, SessionHeader, SessionWriter};
-use monqc::store::Store;
+use monqc::measuring::sequence::{self, Bench, Meters, Operator, SequenceError};
+use monqc::measuring::simulated_display::{DisplayModel, SimulatedDisplay};
+use monqc::numbers::contrast_response::JndInverse;
+use monqc::numbers::measurement::{MeterSetup, Position};
+use monqc::records::record::{self, Finalising, Record};
+use monqc::records::session::{MeterInfo, SessionHeader, SessionWriter};
+use monqc::records::store::Store;
+use monqc::standards::analysis::AnalysisOptions;
+use monqc::standards::criteria::{Criteria, TestType};
 use monqc_drivers::{
     MeterSelector, Photometer, Scene, SimOptions, SimulatedPhotometer, spawn_simulated,
 };
@@ -263,7 +263,7 @@ impl Rig {
     /// Walk the steps of `plan` not in `done`.
     pub fn walk(
         &mut self,
-        plan: &[monqc::procedure::PlannedStep],
+        plan: &[monqc::standards::procedure::PlannedStep],
         done: &std::collections::BTreeSet<String>,
         operator: &mut dyn Operator,
         writer: &mut SessionWriter,
@@ -366,8 +366,8 @@ pub fn header(
     illuminance_meter: Option<MeterInfo>,
 ) -> SessionHeader {
     SessionHeader {
-        format: monqc::session::FORMAT.into(),
-        version: monqc::session::VERSION,
+        format: monqc::records::session::FORMAT.into(),
+        version: monqc::records::session::VERSION,
         software: format!("monqc {}", env!("CARGO_PKG_VERSION")),
         standard: standard.into(),
         grade: grade.to_ascii_lowercase(),

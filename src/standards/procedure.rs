@@ -9,15 +9,15 @@
 
 use serde::Deserialize;
 
-use crate::criteria::TestType;
-use crate::measurement::{MeterSetup, Position};
-use crate::session::{STEP_AMBIENT_LUMINANCE, STEP_ILLUMINANCE};
+use crate::numbers::measurement::{MeterSetup, Position};
+use crate::records::session::{STEP_AMBIENT_LUMINANCE, STEP_ILLUMINANCE};
+use crate::standards::criteria::TestType;
 
 /// The procedure tables shipped with monqc: (standard id, contents).
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("jesra-x0093", include_str!("../calibration-data/procedures/jesra-x0093.toml")),
-    ("iec-62563-2", include_str!("../calibration-data/procedures/iec-62563-2.toml")),
-    ("aapm-tg18", include_str!("../calibration-data/procedures/aapm-tg18.toml")),
+    ("jesra-x0093", include_str!("../../calibration-data/procedures/jesra-x0093.toml")),
+    ("iec-62563-2", include_str!("../../calibration-data/procedures/iec-62563-2.toml")),
+    ("aapm-tg18", include_str!("../../calibration-data/procedures/aapm-tg18.toml")),
 ];
 
 /// One step as written in a procedure file.
@@ -113,7 +113,7 @@ pub enum StepAction {
 /// One concrete step of a session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedStep {
-    /// Stable id (the same id [`crate::session::SessionEntry::step`] gives).
+    /// Stable id (the same id [`crate::records::session::SessionEntry::step`] gives).
     pub id: String,
     /// Pattern to show (None: display off).
     pub pattern: Option<String>,

@@ -6,13 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::contrast_response::{
+use crate::numbers::contrast_response::{
     ContrastOptions, ContrastResponse, ContrastResponseError, ExpectedContrast, JndInverse,
     contrast_response,
 };
-use crate::criteria::{Basis, Comparison, Criteria, CriteriaError, Item, TestType};
-use crate::measurement::{Ambient, Judgement, MeasurementSet, MeterSetup, Origin};
-use crate::metrics::{self, UniformityDefinition};
+use crate::numbers::measurement::{Ambient, Judgement, MeasurementSet, MeterSetup, Origin};
+use crate::numbers::metrics::{self, UniformityDefinition};
+use crate::standards::criteria::{Basis, Comparison, Criteria, CriteriaError, Item, TestType};
 
 /// The result of a verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use monqc_drivers::{Scene, Stimulus};
 use serde::{Deserialize, Serialize};
 
-use crate::gsdf;
-use crate::measurement::{Chromaticity, MeterSetup, Position};
+use crate::numbers::gsdf;
+use crate::numbers::measurement::{Chromaticity, MeterSetup, Position};
 
 /// The panel's transfer function from DDL to luminance.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]

@@ -331,7 +331,7 @@ pub enum InputError {
     },
     /// A session journal that is damaged or was changed.
     #[error(transparent)]
-    Journal(#[from] crate::journal::JournalError),
+    Journal(#[from] crate::records::journal::JournalError),
     /// A session file that is not valid.
     #[error("{origin}: {problem}")]
     Session {

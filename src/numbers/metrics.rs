@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::measurement::{Chromaticity, Position};
+use crate::numbers::measurement::{Chromaticity, Position};
 
 /// Luminance ratio r' = L'max / L'min (AAPM TG18 §4.3; JESRA X-0093 輝度比;
 /// IEC 62563-1 Annex A sample reports).

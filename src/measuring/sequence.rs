@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading, SettleRule};
 
-use crate::bench::{Shown, SimulatedDisplay};
-use crate::measurement::{Chromaticity, Position};
-use crate::procedure::{PlannedStep, StepAction};
-use crate::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
+use crate::measuring::simulated_display::{Shown, SimulatedDisplay};
+use crate::numbers::measurement::{Chromaticity, Position};
+use crate::records::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
+use crate::standards::procedure::{PlannedStep, StepAction};
 
 /// What the sequence needs from the display side.
 pub trait Bench {

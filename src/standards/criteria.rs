@@ -15,14 +15,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contrast_response::ExpectedContrast;
-use crate::metrics::UniformityDefinition;
+use crate::numbers::contrast_response::ExpectedContrast;
+use crate::numbers::metrics::UniformityDefinition;
 
 /// The criteria tables shipped with monqc: (file name, contents).
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("jesra-x0093.toml", include_str!("../calibration-data/criteria/jesra-x0093.toml")),
-    ("iec-62563-2.toml", include_str!("../calibration-data/criteria/iec-62563-2.toml")),
-    ("aapm-tg18.toml", include_str!("../calibration-data/criteria/aapm-tg18.toml")),
+    ("jesra-x0093.toml", include_str!("../../calibration-data/criteria/jesra-x0093.toml")),
+    ("iec-62563-2.toml", include_str!("../../calibration-data/criteria/iec-62563-2.toml")),
+    ("aapm-tg18.toml", include_str!("../../calibration-data/criteria/aapm-tg18.toml")),
 ];
 
 /// The kind of test a limit belongs to.

@@ -27,7 +27,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gsdf::{self, GsdfError};
+use crate::numbers::gsdf::{self, GsdfError};
 
 /// Which GSDF contrast the measured contrast is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -17,13 +17,13 @@ use monqc_reports::{
     Verdict as DocVerdict, VerdictRow, VerdictTable,
 };
 
-use crate::analysis::{Analysis, Outcome, format_value};
-use crate::criteria::{Basis, Item, TestType};
-use crate::gsdf;
-use crate::measurement::{LambSource, MeterSetup, Position};
-use crate::record::{Amendment, IndexEntry, Record, RecordError};
-use crate::session::SessionEntry;
-use crate::site::Facility;
+use crate::numbers::gsdf;
+use crate::numbers::measurement::{LambSource, MeterSetup, Position};
+use crate::office::site::Facility;
+use crate::records::record::{Amendment, IndexEntry, Record, RecordError};
+use crate::records::session::SessionEntry;
+use crate::standards::analysis::{Analysis, Outcome, format_value};
+use crate::standards::criteria::{Basis, Item, TestType};
 
 /// Everything a report is made from.
 pub struct ReportInputs<'a> {
@@ -147,7 +147,7 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
         format!("{} — {grade_name}", a.standard),
     ));
     id.push(KeyValue::new(Bi("階調数", "Bits per DDL").t(lang), format!("{} bit", h.bit_depth)));
-    let meter = |m: &crate::session::MeterInfo| {
+    let meter = |m: &crate::records::session::MeterInfo| {
         let mut s = format!("{} {}", m.vendor, m.model);
         if let Some(serial) = &m.serial {
             s += &format!(", S/N {serial}");
@@ -473,7 +473,7 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
 }
 
 /// "JIRA-BN05 (2×, 0.81 s)": the patch and how its reading settled.
-fn settled_label(what: &str, settle: Option<&crate::session::Settle>) -> String {
+fn settled_label(what: &str, settle: Option<&crate::records::session::Settle>) -> String {
     match settle {
         Some(s) => {
             let flag = if s.converged { "" } else { ", !" };
@@ -594,7 +594,7 @@ fn figures(blocks: &mut Vec<Block>, a: &Analysis, history: &[IndexEntry], lang: 
 
 /// Uniformity map figure for the uniformity readings of `record`.
 fn uniformity_figure(
-    set: &crate::measurement::MeasurementSet,
+    set: &crate::numbers::measurement::MeasurementSet,
     a: &Analysis,
     lang: Lang,
 ) -> Option<Block> {

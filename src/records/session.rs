@@ -1,4 +1,4 @@
-//! monqc's session file: a hash-chained [`journal`](crate::journal) whose
+//! monqc's session file: a hash-chained [`journal`](crate::records::journal) whose
 //! first line holds a [`SessionHeader`] and every further line one
 //! [`SessionEntry`], appended and synced to disk the moment each reading is
 //! taken, so a crash or a pulled cable never loses a reading already made.
@@ -10,12 +10,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::criteria::TestType;
-use crate::journal::{self, Journal, JournalError};
-use crate::measurement::{
+use crate::numbers::measurement::{
     Ambient, Chromaticity, InputError, Judgement, LambSource, MeasurementSet, MeterSetup, Origin,
     Position, ResponseReading, UniformityReading,
 };
+use crate::records::journal::{self, Journal, JournalError};
+use crate::standards::criteria::TestType;
 
 /// The format name written in every header.
 pub const FORMAT: &str = "monqc-session";

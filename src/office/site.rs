@@ -8,9 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bench::DisplayModel;
-use crate::criteria::Criteria;
-use crate::measurement::MeterSetup;
+use crate::measuring::simulated_display::DisplayModel;
+use crate::numbers::measurement::MeterSetup;
+use crate::standards::criteria::Criteria;
 
 /// The facility.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]

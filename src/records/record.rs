@@ -19,12 +19,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::analysis::{self, Analysis, AnalysisError, AnalysisOptions};
-use crate::criteria::{Criteria, CriteriaError, sha256_hex};
-use crate::journal::{self, Journal, JournalError, Line};
-use crate::measurement::InputError;
-use crate::session::Session;
-use crate::store::Store;
+use crate::numbers::measurement::InputError;
+use crate::records::journal::{self, Journal, JournalError, Line};
+use crate::records::session::Session;
+use crate::records::store::Store;
+use crate::standards::analysis::{self, Analysis, AnalysisError, AnalysisOptions};
+use crate::standards::criteria::{Criteria, CriteriaError, sha256_hex};
 
 /// The format name written in every record.
 pub const FORMAT: &str = "monqc-record";
@@ -98,7 +98,7 @@ pub struct IndexEntry {
     /// Grade.
     pub grade: String,
     /// Test type.
-    pub test: crate::criteria::TestType,
+    pub test: crate::standards::criteria::TestType,
     /// Overall verdict.
     pub overall: analysis::Outcome,
     /// When finalised.

@@ -1,0 +1,4 @@
+//! The site configuration and the reports made from records.
+
+pub mod report;
+pub mod site;

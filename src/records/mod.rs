@@ -1,0 +1,7 @@
+//! Durable files: hash-chained journals, session files, finalised records
+//! and the data directory.
+
+pub mod journal;
+pub mod record;
+pub mod session;
+pub mod store;
