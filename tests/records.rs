@@ -86,7 +86,7 @@ fn a_record_rewritten_under_a_new_hash_is_not_in_the_index() {
     // A forger changes the finaliser and renames the file to its new hash.
     let text = std::fs::read_to_string(store.record_path(&id)).unwrap();
     let forged = text.replace("\"finalised_by\": \"physicist\"", "\"finalised_by\": \"someone\"");
-    let forged_id = monqc::standards::criteria::sha256_hex(forged.as_bytes());
+    let forged_id = monqc::numbers::digest::sha256_hex(forged.as_bytes());
     std::fs::write(store.record_path(&forged_id), &forged).unwrap();
     let checks = record::verify(&store, &forged_id).unwrap();
     let index = checks.iter().find(|c| c.what == "index").unwrap();

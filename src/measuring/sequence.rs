@@ -12,7 +12,8 @@ use std::time::Duration;
 use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading, SettleRule};
 
 use crate::measuring::simulated_display::{Shown, SimulatedDisplay};
-use crate::numbers::measurement::{Chromaticity, Position};
+use crate::numbers::colour::Chromaticity;
+use crate::numbers::measurement::Position;
 use crate::records::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
 use crate::standards::procedure::{PlannedStep, StepAction};
 

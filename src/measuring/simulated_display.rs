@@ -10,8 +10,9 @@ use std::sync::Mutex;
 use monqc_drivers::{Scene, Stimulus};
 use serde::{Deserialize, Serialize};
 
+use crate::numbers::colour::Chromaticity;
 use crate::numbers::gsdf;
-use crate::numbers::measurement::{Chromaticity, MeterSetup, Position};
+use crate::numbers::measurement::{MeterSetup, Position};
 
 /// The panel's transfer function from DDL to luminance.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]

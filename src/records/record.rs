@@ -19,12 +19,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::numbers::measurement::InputError;
+use crate::numbers::digest::sha256_hex;
 use crate::records::journal::{self, Journal, JournalError, Line};
-use crate::records::session::Session;
+use crate::records::session::{Session, SessionFileError};
 use crate::records::store::Store;
 use crate::standards::analysis::{self, Analysis, AnalysisError, AnalysisOptions};
-use crate::standards::criteria::{Criteria, CriteriaError, sha256_hex};
+use crate::standards::criteria::{Criteria, CriteriaError};
 
 /// The format name written in every record.
 pub const FORMAT: &str = "monqc-record";
@@ -130,7 +130,7 @@ pub enum RecordError {
     Journal(#[from] JournalError),
     /// The session cannot be read.
     #[error(transparent)]
-    Session(#[from] InputError),
+    Session(#[from] SessionFileError),
     /// The session cannot be analysed.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),

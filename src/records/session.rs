@@ -10,9 +10,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::numbers::colour::Chromaticity;
 use crate::numbers::measurement::{
-    Ambient, Chromaticity, InputError, Judgement, LambSource, MeasurementSet, MeterSetup, Origin,
-    Position, ResponseReading, UniformityReading,
+    Ambient, Judgement, LambSource, MeasurementSet, MeterSetup, Origin, Position, ResponseReading,
+    UniformityReading,
 };
 use crate::records::journal::{self, Journal, JournalError};
 use crate::standards::criteria::TestType;
@@ -242,6 +243,31 @@ impl SessionWriter {
     }
 }
 
+/// Why a session file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionFileError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}", path = .path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The journal is damaged or was changed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The journal is sound but its content is not a valid session.
+    #[error("{origin}: {problem}")]
+    Content {
+        /// File and line.
+        origin: Origin,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
 /// Why a session could not be resumed.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionResumeError {
@@ -250,7 +276,7 @@ pub enum SessionResumeError {
     Journal(#[from] JournalError),
     /// The journal is sound but its content is not a session.
     #[error(transparent)]
-    Content(#[from] InputError),
+    Content(#[from] SessionFileError),
     /// Recording the resume failed.
     #[error(transparent)]
     Write(#[from] SessionWriteError),
@@ -274,33 +300,36 @@ pub fn looks_like_session(text: &str) -> bool {
 }
 
 /// Read a session file, verifying its hash chain.
-pub fn read(path: &Path) -> Result<Session, InputError> {
+pub fn read(path: &Path) -> Result<Session, SessionFileError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| InputError::Io { path: path.to_owned(), source })?;
+        .map_err(|source| SessionFileError::Io { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
 /// Parse session text; `path` is used in messages.
-pub fn parse(text: &str, path: &Path) -> Result<Session, InputError> {
+pub fn parse(text: &str, path: &Path) -> Result<Session, SessionFileError> {
     let verified = journal::verify(text, path)?;
     Session::from_verified(&verified, path)
 }
 
 impl Session {
     /// The session held by verified journal lines (a live file or a record's copy).
-    pub fn from_verified(verified: &journal::Verified, path: &Path) -> Result<Self, InputError> {
+    pub fn from_verified(
+        verified: &journal::Verified,
+        path: &Path,
+    ) -> Result<Self, SessionFileError> {
         let at = |line: usize| Origin { path: Some(path.to_owned()), line: Some(line) };
-        let first = verified.lines.first().ok_or_else(|| InputError::Session {
+        let first = verified.lines.first().ok_or_else(|| SessionFileError::Content {
             origin: at(1),
             problem: "the header line is incomplete; the session never started".into(),
         })?;
         let header: SessionHeader =
-            serde_json::from_value(first.body.clone()).map_err(|e| InputError::Session {
+            serde_json::from_value(first.body.clone()).map_err(|e| SessionFileError::Content {
                 origin: at(1),
                 problem: format!("not a monqc session header: {e}"),
             })?;
         if header.format != FORMAT || header.version != VERSION {
-            return Err(InputError::Session {
+            return Err(SessionFileError::Content {
                 origin: at(1),
                 problem: format!(
                     "format {} version {} is not {FORMAT} version {VERSION}; use the monqc \
@@ -313,7 +342,7 @@ impl Session {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                serde_json::from_value(l.body.clone()).map_err(|e| InputError::Session {
+                serde_json::from_value(l.body.clone()).map_err(|e| SessionFileError::Content {
                     origin: at(i + 2),
                     problem: format!("malformed reading: {e}"),
                 })

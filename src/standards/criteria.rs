@@ -16,7 +16,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::numbers::contrast_response::ExpectedContrast;
-use crate::numbers::metrics::UniformityDefinition;
+use crate::numbers::digest::sha256_hex;
+use crate::numbers::uniformity::UniformityDefinition;
 
 /// The criteria tables shipped with monqc: (file name, contents).
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -437,12 +438,6 @@ impl Criteria {
         limits.sort_by_key(|l| Item::ALL.iter().position(|i| *i == l.item));
         limits
     }
-}
-
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
