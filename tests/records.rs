@@ -46,9 +46,15 @@ fn finalise(
                 jnd_inverse: JndInverse::Exact,
             },
             baseline,
+            clock: finalised_clock,
         },
     )
     .unwrap()
+}
+
+/// The clock the records are finalised by: fixed, so the test says when.
+fn finalised_clock() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-26T08:30:00.250Z".parse().unwrap()
 }
 
 #[test]
@@ -58,6 +64,7 @@ fn a_fresh_record_verifies_and_every_single_byte_change_is_caught() {
     let session = demo_session(dir.path(), "s.jsonl", &[]);
     let (id, rec) = finalise(&store, &session, TestType::Acceptance, None);
     assert_eq!(rec.journal.len(), 26);
+    assert_eq!(rec.finalised_at, "2026-11-26T08:30:00.250Z", "stamped by the clock given");
     let checks = record::verify(&store, &id).unwrap();
     assert!(checks.iter().all(|c| c.ok), "{checks:#?}");
 

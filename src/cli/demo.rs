@@ -188,7 +188,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
             store.session_path(&format!("demo-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
         }
     };
-    let mut writer = SessionWriter::create(&path, &header)?;
+    let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
     // The demo measures; the visual items need a person (`monqc run`).
     let plan = Procedure::built_in(&header.standard, TestType::Acceptance)?.plan(
         setup,

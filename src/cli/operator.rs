@@ -4,6 +4,7 @@ use std::io::{BufRead, Write};
 use std::path::Path;
 
 use monqc::measuring::sequence::{Operator, SequenceError, StepDone};
+use monqc::standards::procedure::step_id;
 
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {
@@ -74,7 +75,7 @@ impl Operator for Terminal {
                 "y" | "yes" => true,
                 "n" | "no" => false,
                 "q" | "quit" => {
-                    return Err(SequenceError::Stopped { step: format!("visual/{item}") });
+                    return Err(SequenceError::Stopped { step: step_id::visual(item) });
                 }
                 _ => continue,
             };

@@ -243,7 +243,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         illuminance_meter,
     );
     let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header)?;
+    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
     eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
     complete(&store, &header, rig, writer, Default::default(), &args.common)
 }
@@ -272,7 +272,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         eprintln!("record: {}", store.record_path(&entry.record).display());
         return Ok(outcome);
     }
-    let (writer, session) = SessionWriter::resume(&path)?;
+    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
     for w in &session.warnings {
         eprintln!("monqc: note: {w}");
     }

@@ -338,6 +338,7 @@ pub fn finalise(
                 jnd_inverse: JndInverse::Exact,
             },
             baseline: baseline_id.as_deref().zip(baseline_record.as_ref()),
+            clock: chrono::Utc::now,
         },
     )
     .with_context(|| {

@@ -152,10 +152,6 @@ fn budget(meter: &dyn Photometer) -> Duration {
     meter.capabilities().worst_case_reading_time.max(Duration::from_secs(10))
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 fn xy(r: &Reading) -> Option<Chromaticity> {
     r.chromaticity.map(|c| Chromaticity { x: c.x, y: c.y })
 }
@@ -215,7 +211,7 @@ pub fn run(
                     question: question.clone(),
                     passed,
                     note,
-                    at: now(),
+                    at: session.timestamp(),
                 })?;
                 if passed { "pass".to_string() } else { "FAIL".to_string() }
             }
@@ -241,7 +237,7 @@ pub fn run(
                     session.append(&SessionEntry::Illuminance {
                         illuminance_lx: r.value,
                         raw: raw(&r),
-                        at: now(),
+                        at: session.timestamp(),
                     })?;
                     format!("{:.1} lx", r.value)
                 } else {
@@ -250,7 +246,7 @@ pub fn run(
                     session.append(&SessionEntry::AmbientLuminance {
                         luminance_cd_m2: r.value,
                         raw: raw(&r),
-                        at: now(),
+                        at: session.timestamp(),
                     })?;
                     format!("{:.4} cd/m²", r.value)
                 }
@@ -297,7 +293,7 @@ pub fn run(
                         chromaticity: xy(&r),
                         raw: raw(&r),
                         settle,
-                        at: now(),
+                        at: session.timestamp(),
                     },
                     _ => SessionEntry::Response {
                         pattern,
@@ -306,7 +302,7 @@ pub fn run(
                         chromaticity: xy(&r),
                         raw: raw(&r),
                         settle,
-                        at: now(),
+                        at: session.timestamp(),
                     },
                 };
                 session.append(&entry)?;
@@ -326,6 +322,115 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use monqc_drivers::SimulatedPhotometer;
+
+    use super::*;
+    use crate::measuring::simulated_display::DisplayModel;
+    use crate::numbers::measurement::MeterSetup;
+    use crate::records::session::{self, FORMAT, MeterInfo, SessionHeader, VERSION};
+    use crate::standards::criteria::TestType;
+    use crate::standards::procedure::{self, Procedure};
+
+    /// Says yes to everything.
+    struct Agreeable;
+
+    impl Operator for Agreeable {
+        fn instruct(&mut self, _: &str) -> Result<(), SequenceError> {
+            Ok(())
+        }
+        fn judge(
+            &mut self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(bool, Option<String>), SequenceError> {
+            Ok((true, None))
+        }
+    }
+
+    fn clock() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-26T09:00:00.500Z".parse().unwrap()
+    }
+
+    fn header(standard: &str, test: TestType, setup: MeterSetup) -> SessionHeader {
+        SessionHeader {
+            format: FORMAT.into(),
+            version: VERSION,
+            software: "test".into(),
+            standard: standard.into(),
+            grade: "1a".into(),
+            test,
+            setup,
+            bit_depth: 8,
+            display_id: "d".into(),
+            display: "simulated".into(),
+            operator: "tester".into(),
+            rd_cd_m2_per_lx: Some(0.005),
+            meter: MeterInfo::default(),
+            illuminance_meter: None,
+            started: "2026-11-26T09:00:00.000Z".into(),
+        }
+    }
+
+    /// Resume goes by step id: every step of every built-in procedure must
+    /// come back from the journal under the id the plan gave it, so a
+    /// resumed session runs nothing twice and skips nothing.
+    #[test]
+    fn every_planned_step_is_journalled_under_its_own_id() {
+        let dir = tempfile::tempdir().unwrap();
+        for (standard, _) in procedure::BUILT_IN {
+            for test in [TestType::Acceptance, TestType::Constancy, TestType::Daily] {
+                for setup in [MeterSetup::Telescopic, MeterSetup::Contact] {
+                    let plan = Procedure::built_in(standard, test).unwrap().plan(setup, 8, true);
+                    let display = Arc::new(SimulatedDisplay::new(DisplayModel::default(), setup));
+                    let mut luminance = SimulatedPhotometer::new(Arc::clone(&display), 1);
+                    let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), 2);
+                    let path = dir.path().join(format!("{standard}-{test}-{setup}.jsonl"));
+                    let mut writer =
+                        SessionWriter::create(&path, &header(standard, test, setup), clock)
+                            .unwrap();
+                    let meters =
+                        Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+                    let mut ran = Vec::new();
+                    run(
+                        &plan,
+                        &BTreeSet::new(),
+                        &*display,
+                        meters,
+                        &mut Agreeable,
+                        &mut writer,
+                        &mut |s| ran.push(s.id),
+                    )
+                    .unwrap();
+                    let planned: Vec<String> = plan.iter().map(|s| s.id.clone()).collect();
+                    assert_eq!(ran, planned, "{standard} {test} {setup}");
+                    let done = session::read(&path).unwrap().steps_done();
+                    assert_eq!(
+                        done,
+                        planned.iter().cloned().collect::<BTreeSet<_>>(),
+                        "{standard} {test} {setup}: the journal names the steps as the plan does"
+                    );
+                    let meters =
+                        Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+                    let mut again = 0;
+                    run(&plan, &done, &*display, meters, &mut Agreeable, &mut writer, &mut |_| {
+                        again += 1
+                    })
+                    .unwrap();
+                    assert_eq!(again, 0, "{standard} {test} {setup}: a resume repeats nothing");
+                    let s = session::read(&path).unwrap();
+                    assert!(
+                        s.entries.iter().all(|e| serde_json::to_value(e).unwrap()["at"]
+                            == "2026-11-26T09:00:00.500Z"),
+                        "every entry is stamped by the clock given"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn raw_replies_are_kept_exactly() {
         assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");

@@ -1,6 +1,7 @@
 //! Durable files: hash-chained journals, session files, finalised records
 //! and the data directory.
 
+pub mod clock;
 pub mod csv_input;
 pub mod journal;
 pub mod record;

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::numbers::digest::sha256_hex;
+use crate::records::clock::{self, Clock};
 use crate::records::journal::{self, Journal, JournalError, Line};
 use crate::records::session::{Session, SessionFileError};
 use crate::records::store::Store;
@@ -148,10 +149,6 @@ pub enum RecordError {
     Malformed(String),
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 impl Record {
     /// The session inside the record.
     pub fn session(&self) -> Result<Session, RecordError> {
@@ -179,6 +176,8 @@ pub struct Finalising<'a> {
     pub options: AnalysisOptions,
     /// The baseline record (constancy), by id.
     pub baseline: Option<(&'a str, &'a Record)>,
+    /// Stamps the record's `finalised_at`.
+    pub clock: Clock,
 }
 
 /// Freeze a session into a record: analyse it, write the record under its
@@ -218,7 +217,7 @@ fn finalise_unlocked(store: &Store, f: Finalising<'_>) -> Result<(String, Record
         format: FORMAT.into(),
         version: VERSION,
         software: f.software.into(),
-        finalised_at: now(),
+        finalised_at: clock::timestamp(f.clock),
         finalised_by: f.by.into(),
         session_file: session_file.clone(),
         journal: verified.lines,
