@@ -6,6 +6,16 @@ use std::path::Path;
 use monqc::measuring::sequence::{Operator, SequenceError, StepDone};
 use monqc::standards::procedure::step_id;
 
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal.
+pub fn choose(yes: bool, answers: Option<&Path>) -> anyhow::Result<Box<dyn Operator>> {
+    Ok(match (yes, answers) {
+        (_, Some(path)) => Box::new(Scripted::load(path)?),
+        (true, None) => Box::new(AssumeYes),
+        (false, None) => Box::new(Terminal),
+    })
+}
+
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {
     eprintln!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);

@@ -85,6 +85,21 @@ impl DisplayModel {
         self.rd_cd_m2_per_lx * self.illuminance_lx
     }
 
+    /// The display as a session header names it (panel, luminances, room).
+    pub fn description(&self) -> String {
+        format!(
+            "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
+            match self.panel {
+                Panel::Gsdf => "GSDF-calibrated",
+                Panel::Gamma22 => "gamma 2.2",
+            },
+            self.lmax_cd_m2,
+            self.lmin_cd_m2,
+            self.illuminance_lx,
+            self.rd_cd_m2_per_lx
+        )
+    }
+
     /// The highest DDL.
     pub fn full_scale(&self) -> u16 {
         ((1u32 << self.bit_depth) - 1) as u16
