@@ -13,12 +13,14 @@ use monqc::measuring::rig::{Rig, RigError, SimSettings};
 use monqc::measuring::sequence::{Operator, SequenceError};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::numbers::measurement::MeterSetup;
+use monqc::office::report;
 use monqc::records::record;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis::Outcome;
 use monqc::standards::criteria::TestType;
 use monqc_drivers::twin::Fault;
+use monqc_reports::Lang;
 
 /// Passes every visual item.
 struct AllPass;
@@ -110,6 +112,21 @@ fn acceptance_then_constancy_against_it_without_the_binary() {
     assert_eq!(rec.finalised_at, "2026-11-26T09:00:00.125Z");
     assert_eq!(rec.analysis.overall, Outcome::Pass);
     assert!(record::verify(&store, &acceptance).unwrap().iter().all(|c| c.ok));
+    // Its report, from the library: one language at a time, the same bytes every time.
+    let en = report::document(&store, &acceptance, &rec, Lang::En).unwrap();
+    assert_eq!(en.title, "Acceptance test report");
+    let text = serde_json::to_string(&en).unwrap();
+    for phrase in ["Maximum luminance L'max", "Ambient luminance Lamb", "Tested by"] {
+        assert!(text.contains(phrase), "{phrase}");
+    }
+    let ja = serde_json::to_string(&report::document(&store, &acceptance, &rec, Lang::Ja).unwrap());
+    let ja = ja.unwrap();
+    for phrase in ["最大輝度 L'max", "環境光輝度 Lamb", "確認者"] {
+        assert!(ja.contains(phrase), "{phrase}");
+    }
+    let pdf = report::pdf(&store, &acceptance, Lang::Ja).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(pdf, report::pdf(&store, &acceptance, Lang::Ja).unwrap());
 
     // A constancy test is held to the display's latest acceptance record…
     let (mut rig, header, mut writer) =
