@@ -15,8 +15,9 @@ use crate::numbers::colour::Chromaticity;
 /// How the luminance meter looked at the display. This decides whether the
 /// readings already contain the reflected ambient luminance Lamb.
 ///
-/// Source: JESRA X-0093 measurement set-ups as taught in the seed lecture
-/// (接触型方式（照度計併用）, 前面センサー内蔵型（照度計併用）, 望遠型方式);
+/// Source: JESRA X-0093 measurement set-ups as taught (接触型方式（照度計併用）,
+/// 前面センサー内蔵型（照度計併用）, 望遠型方式; calibration-data/STANDARDS.md,
+/// "Luminance, ambient light and meter set-ups");
 /// AAPM TG18 §4.3 (L' = L + Lamb); EIZO RadiCS manual (non-contact sensors
 /// see the ambient light).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

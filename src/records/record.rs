@@ -9,9 +9,9 @@
 //! readings.
 //!
 //! Authenticity requirement (JESRA X-0093 record keeping after JSRT's
-//! guideline, as taught in the seed lecture): no falsification,
-//! overwriting or erasure; every addition or change recorded with who and
-//! when.
+//! guideline, as taught; calibration-data/STANDARDS.md, "What a record must
+//! hold"): no falsification, overwriting or erasure; every addition or
+//! change recorded with who and when.
 
 use std::io::Write;
 use std::path::Path;

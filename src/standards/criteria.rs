@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn jesra_grade_table() {
         // JESRA X-0093*B-2017 grade table as printed by LG Electronics Japan
-        // (STANDARDS.md §4): L'max ≥ 350/170/100, r' ≥ 250/250/100, Kδ ≤ 10/15/30 %.
+        // (calibration-data/STANDARDS.md, "JESRA X-0093 grades and limits"): L'max ≥ 350/170/100, r' ≥ 250/250/100, Kδ ≤ 10/15/30 %.
         let c = Criteria::built_in_for("jesra-x0093").unwrap();
         let want =
             [("1a", 350.0, 250.0, 10.0), ("1b", 170.0, 250.0, 15.0), ("2", 100.0, 100.0, 30.0)];
