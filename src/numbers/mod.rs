@@ -1,4 +1,7 @@
-//! Pure numbers: formulas and measured values. No files, no clock, no I/O.
+//! Pure numbers: the formulas of display QC and the values a session
+//! measures. No files, no clock, no devices: every function is a function
+//! of its arguments (`tests/layers.rs` holds this layer to that). The lowest
+//! layer; it uses no other.
 
 pub mod colour;
 pub mod contrast_response;

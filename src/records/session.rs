@@ -1,4 +1,4 @@
-//! monqc's session file: a hash-chained [`journal`](crate::records::journal) whose
+//! monqc's session file: a hash-chained [`journal`] whose
 //! first line holds a [`SessionHeader`] and every further line one
 //! [`SessionEntry`], appended and synced to disk the moment each reading is
 //! taken, so a crash or a pulled cable never loses a reading already made.

@@ -1,5 +1,6 @@
-//! What the standards ask: criteria, procedures, and the analysis that
-//! applies them to measured values.
+//! What the standards ask: each standard's criteria, its procedures with
+//! their step ids, and the analysis that applies them to measured values.
+//! Uses only [`numbers`](crate::numbers).
 
 pub mod analysis;
 pub mod criteria;

@@ -13,8 +13,8 @@
 //! catalogue of monqc-reports ([`Label`]).
 //!
 //! One module per part of the report, in the order they appear:
-//! [`identification`], [`results`], [`constancy`], [`visual`], [`figures`],
-//! [`notes`] (with the signatures) and [`appendix`].
+//! `identification`, `results`, `constancy`, `visual`, `figures`, `notes`
+//! (with the signatures) and `appendix`.
 
 mod appendix;
 mod constancy;
