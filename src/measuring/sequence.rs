@@ -190,134 +190,168 @@ pub fn run(
     session: &mut SessionWriter,
     progress: &mut dyn FnMut(StepDone),
 ) -> Result<(), SequenceError> {
-    let Meters { luminance, mut illuminance } = meters;
     let todo: Vec<&PlannedStep> = plan.iter().filter(|s| !done.contains(&s.id)).collect();
     let total = todo.len();
-    let mut display_off = false;
-    let mut meter_at: Option<Position> = None;
+    let mut walk = Walk { bench, meters, operator, session, display_off: false, meter_at: None };
     for (i, step) in todo.into_iter().enumerate() {
         let value = match &step.action {
-            StepAction::Judge { item, question } => {
-                let pattern = step.pattern.as_deref().unwrap_or("");
-                if display_off {
-                    operator.instruct("Switch the display back on.")?;
-                    display_off = false;
-                }
-                bench.show(pattern, None)?;
-                let (passed, note) = operator.judge(item, pattern, question)?;
-                session.append(&SessionEntry::Judgement {
-                    item: item.clone(),
-                    pattern: pattern.into(),
-                    question: question.clone(),
-                    passed,
-                    note,
-                    at: session.timestamp(),
-                })?;
-                if passed { "pass".to_string() } else { "FAIL".to_string() }
-            }
+            StepAction::Judge { item, question } => walk.judge(step, item, question)?,
             StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => {
-                if !display_off {
-                    operator.instruct(
-                        "Switch the display off (room light as in use); place the meters at the \
-                         centre of the screen face.",
-                    )?;
-                    bench.switch_off()?;
-                    bench.place_meter(Position::Centre);
-                    meter_at = Some(Position::Centre);
-                    display_off = true;
-                }
-                if step.action == StepAction::ReadIlluminance {
-                    let meter: &mut dyn Photometer = match illuminance.as_deref_mut() {
-                        Some(m) => m,
-                        None if luminance.capabilities().illuminance => &mut *luminance,
-                        None => return Err(SequenceError::NoIlluminanceMeter),
-                    };
-                    let limit = budget(meter);
-                    let r = read(meter, MeasureRequest::illuminance(limit), &step.id)?;
-                    session.append(&SessionEntry::Illuminance {
-                        illuminance_lx: r.value,
-                        raw: raw(&r),
-                        at: session.timestamp(),
-                    })?;
-                    format!("{:.1} lx", r.value)
-                } else {
-                    let limit = budget(luminance);
-                    let r = read(luminance, MeasureRequest::luminance(limit), &step.id)?;
-                    session.append(&SessionEntry::AmbientLuminance {
-                        luminance_cd_m2: r.value,
-                        raw: raw(&r),
-                        at: session.timestamp(),
-                    })?;
-                    format!("{:.4} cd/m²", r.value)
-                }
+                walk.read_ambient(step)?
             }
             StepAction::ReadResponse { ddl } | StepAction::ReadUniformity { ddl, .. } => {
-                let pattern = step.pattern.clone().unwrap_or_default();
-                let position = match step.action {
-                    StepAction::ReadUniformity { position, .. } => position,
-                    _ => Position::Centre,
-                };
-                if display_off {
-                    operator.instruct("Switch the display back on.")?;
-                    display_off = false;
-                }
-                bench.show(&pattern, Some(*ddl))?;
-                if meter_at != Some(position) {
-                    operator.instruct(&format!(
-                        "Place the meter at the {position} measurement square of {pattern}."
-                    ))?;
-                    bench.place_meter(position);
-                    meter_at = Some(position);
-                }
-                // A new pattern: read until the display and meter have settled.
-                let limit = budget(luminance);
-                let settled = monqc_drivers::settle(
-                    luminance,
-                    &MeasureRequest::luminance(limit),
-                    &SettleRule::default(),
-                    &mut |_| {},
-                )
-                .map_err(|source| SequenceError::Meter { step: step.id.clone(), source })?;
-                let settle = Some(Settle {
-                    seconds: settled.settle_time.as_secs_f64(),
-                    readings: settled.readings.len(),
-                    converged: settled.converged,
-                });
-                let r = settled.reading;
-                let entry = match step.action {
-                    StepAction::ReadUniformity { position, .. } => SessionEntry::Uniformity {
-                        pattern,
-                        position,
-                        ddl: *ddl,
-                        luminance_cd_m2: r.value,
-                        chromaticity: xy(&r),
-                        raw: raw(&r),
-                        settle,
-                        at: session.timestamp(),
-                    },
-                    _ => SessionEntry::Response {
-                        pattern,
-                        ddl: *ddl,
-                        luminance_cd_m2: r.value,
-                        chromaticity: xy(&r),
-                        raw: raw(&r),
-                        settle,
-                        at: session.timestamp(),
-                    },
-                };
-                session.append(&entry)?;
-                let unsettled = if settled.converged { "" } else { " (did not settle)" };
-                format!(
-                    "{:.4} cd/m²  [{} reading(s), {:.2} s]{unsettled}",
-                    r.value,
-                    settled.readings.len(),
-                    settled.settle_time.as_secs_f64()
-                )
+                walk.read_patch(step, *ddl)?
             }
         };
         progress(StepDone { index: i + 1, total, id: step.id.clone(), value });
     }
     Ok(())
+}
+
+/// The bench, meters and operator of one walk, and where things stand: is
+/// the display switched off, where is the meter.
+struct Walk<'a, 'm> {
+    bench: &'a dyn Bench,
+    meters: Meters<'m>,
+    operator: &'a mut dyn Operator,
+    session: &'a mut SessionWriter,
+    display_off: bool,
+    meter_at: Option<Position>,
+}
+
+impl Walk<'_, '_> {
+    fn switch_on(&mut self) -> Result<(), SequenceError> {
+        if self.display_off {
+            self.operator.instruct("Switch the display back on.")?;
+            self.display_off = false;
+        }
+        Ok(())
+    }
+
+    /// A visual item: show the pattern, ask, journal the judgement.
+    fn judge(
+        &mut self,
+        step: &PlannedStep,
+        item: &str,
+        question: &str,
+    ) -> Result<String, SequenceError> {
+        let pattern = step.pattern.as_deref().unwrap_or("");
+        self.switch_on()?;
+        self.bench.show(pattern, None)?;
+        let (passed, note) = self.operator.judge(item, pattern, question)?;
+        self.session.append(&SessionEntry::Judgement {
+            item: item.into(),
+            pattern: pattern.into(),
+            question: question.into(),
+            passed,
+            note,
+            at: self.session.timestamp(),
+        })?;
+        Ok(if passed { "pass".to_string() } else { "FAIL".to_string() })
+    }
+
+    /// Illuminance or Lamb, with the display off and the meters at the centre.
+    fn read_ambient(&mut self, step: &PlannedStep) -> Result<String, SequenceError> {
+        if !self.display_off {
+            self.operator.instruct(
+                "Switch the display off (room light as in use); place the meters at the \
+                 centre of the screen face.",
+            )?;
+            self.bench.switch_off()?;
+            self.bench.place_meter(Position::Centre);
+            self.meter_at = Some(Position::Centre);
+            self.display_off = true;
+        }
+        let Meters { luminance, illuminance } = &mut self.meters;
+        if step.action == StepAction::ReadIlluminance {
+            let meter: &mut dyn Photometer = match illuminance.as_deref_mut() {
+                Some(m) => m,
+                None if luminance.capabilities().illuminance => &mut **luminance,
+                None => return Err(SequenceError::NoIlluminanceMeter),
+            };
+            let limit = budget(meter);
+            let r = read(meter, MeasureRequest::illuminance(limit), &step.id)?;
+            self.session.append(&SessionEntry::Illuminance {
+                illuminance_lx: r.value,
+                raw: raw(&r),
+                at: self.session.timestamp(),
+            })?;
+            Ok(format!("{:.1} lx", r.value))
+        } else {
+            let limit = budget(*luminance);
+            let r = read(*luminance, MeasureRequest::luminance(limit), &step.id)?;
+            self.session.append(&SessionEntry::AmbientLuminance {
+                luminance_cd_m2: r.value,
+                raw: raw(&r),
+                at: self.session.timestamp(),
+            })?;
+            Ok(format!("{:.4} cd/m²", r.value))
+        }
+    }
+
+    /// A response patch or a uniformity point: show the pattern, move the
+    /// meter if it must, read until the reading settles, journal it.
+    fn read_patch(&mut self, step: &PlannedStep, ddl: u16) -> Result<String, SequenceError> {
+        let pattern = step.pattern.clone().unwrap_or_default();
+        let position = match step.action {
+            StepAction::ReadUniformity { position, .. } => position,
+            _ => Position::Centre,
+        };
+        self.switch_on()?;
+        self.bench.show(&pattern, Some(ddl))?;
+        if self.meter_at != Some(position) {
+            self.operator.instruct(&format!(
+                "Place the meter at the {position} measurement square of {pattern}."
+            ))?;
+            self.bench.place_meter(position);
+            self.meter_at = Some(position);
+        }
+        // A new pattern: read until the display and meter have settled.
+        let luminance = &mut *self.meters.luminance;
+        let limit = budget(luminance);
+        let settled = monqc_drivers::settle(
+            luminance,
+            &MeasureRequest::luminance(limit),
+            &SettleRule::default(),
+            &mut |_| {},
+        )
+        .map_err(|source| SequenceError::Meter { step: step.id.clone(), source })?;
+        let settle = Some(Settle {
+            seconds: settled.settle_time.as_secs_f64(),
+            readings: settled.readings.len(),
+            converged: settled.converged,
+        });
+        let r = settled.reading;
+        let entry = match step.action {
+            StepAction::ReadUniformity { position, .. } => SessionEntry::Uniformity {
+                pattern,
+                position,
+                ddl,
+                luminance_cd_m2: r.value,
+                chromaticity: xy(&r),
+                raw: raw(&r),
+                settle,
+                at: self.session.timestamp(),
+            },
+            _ => SessionEntry::Response {
+                pattern,
+                ddl,
+                luminance_cd_m2: r.value,
+                chromaticity: xy(&r),
+                raw: raw(&r),
+                settle,
+                at: self.session.timestamp(),
+            },
+        };
+        self.session.append(&entry)?;
+        let unsettled = if settled.converged { "" } else { " (did not settle)" };
+        Ok(format!(
+            "{:.4} cd/m²  [{} reading(s), {:.2} s]{unsettled}",
+            r.value,
+            settled.readings.len(),
+            settled.settle_time.as_secs_f64()
+        ))
+    }
 }
 
 #[cfg(test)]
