@@ -1,6 +1,8 @@
 //! Page-by-page layout state and the drawing primitives every block uses: text,
 //! rules, filled rectangles, wrapped paragraphs, page breaks and the footers.
 
+use std::collections::BTreeSet;
+
 use printpdf::{Line, LinePoint, Op, PaintMode, PdfFontHandle, Pt, Rect, TextItem, WindingOrder};
 
 use super::font::ReportFont;
@@ -18,8 +20,8 @@ pub(super) struct Layout<'a> {
     /// Page the drawing primitives write to.
     pub(super) current: usize,
     pub(super) y: f64,
-    /// First text met that the font cannot show.
-    pub(super) missing_glyphs: Option<String>,
+    /// Characters printed as □ because the face cannot draw them.
+    pub(super) replaced: BTreeSet<char>,
 }
 
 impl<'a> Layout<'a> {
@@ -31,7 +33,7 @@ impl<'a> Layout<'a> {
             pages: vec![Vec::new()],
             current: 0,
             y: CONTENT_TOP,
-            missing_glyphs: None,
+            replaced: BTreeSet::new(),
         }
     }
 
@@ -62,10 +64,8 @@ impl<'a> Layout<'a> {
         if text.is_empty() {
             return;
         }
-        let text = &*ReportFont::printable(text);
-        if self.missing_glyphs.is_none() && !self.font.covers(text) {
-            self.missing_glyphs = Some(text.to_owned());
-        }
+        let font = self.font;
+        let text = &*font.printable(text, &mut self.replaced);
         self.ops().extend([
             Op::StartTextSection,
             Op::SetFont { font: PdfFontHandle::External(font_id()), size: Pt(size as f32) },

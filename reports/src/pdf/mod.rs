@@ -18,11 +18,14 @@ mod layout;
 mod style;
 mod table;
 
+use std::collections::BTreeSet;
+
 use printpdf::{DateTime, FontId, Mm, PdfDocument, PdfFont, PdfPage, PdfSaveOptions};
 
 use crate::error::Error;
 use crate::model::Report;
 use font::ReportFont;
+pub use font::font_can_draw;
 use layout::Layout;
 
 /// Inputs that would otherwise come from the clock or the build, passed in so the
@@ -63,16 +66,18 @@ impl PdfWriter {
     }
 
     /// The report as PDF bytes.
+    ///
+    /// Text the embedded face cannot draw never stops a report: each such character
+    /// (and each control character) prints as □, and a notice under the title lists
+    /// them as U+XXXX, so a reader knows the page differs from the record.
     pub fn write(&self, report: &Report, options: &PdfOptions) -> Result<Vec<u8>, Error> {
-        let mut layout = Layout::new(&self.font, report);
-        layout.title_block(report);
-        for (i, block) in report.blocks.iter().enumerate() {
-            layout.block(block, i)?;
+        let mut layout = self.lay_out(report, &options.producer, None)?;
+        if !layout.replaced.is_empty() {
+            // Which characters are replaced is known only once every text is placed;
+            // lay out again with the notice (it moves everything below it).
+            let replaced = std::mem::take(&mut layout.replaced);
+            layout = self.lay_out(report, &options.producer, Some(&replaced))?;
         }
-        if let Some(text) = layout.missing_glyphs.take() {
-            return Err(Error::MissingGlyphs(text));
-        }
-        layout.footers(report, &options.producer);
 
         let created = DateTime::from_unix_timestamp(options.created_unix_s)
             .map_err(|_| Error::InvalidTimestamp(options.created_unix_s))?;
@@ -117,6 +122,26 @@ impl PdfWriter {
         let mut bytes = Vec::new();
         pdf.save_to(&mut bytes)?;
         Ok(bytes)
+    }
+
+    /// Every page of `report`, footers included, with a notice under the title
+    /// listing `replaced` characters when given.
+    fn lay_out<'a>(
+        &'a self,
+        report: &'a Report,
+        producer: &str,
+        replaced: Option<&BTreeSet<char>>,
+    ) -> Result<Layout<'a>, Error> {
+        let mut layout = Layout::new(&self.font, report);
+        layout.title_block(report);
+        if let Some(replaced) = replaced {
+            layout.replaced_characters_notice(replaced);
+        }
+        for (i, block) in report.blocks.iter().enumerate() {
+            layout.block(block, i)?;
+        }
+        layout.footers(report, producer);
+        Ok(layout)
     }
 }
 
@@ -218,12 +243,60 @@ mod tests {
         with_figure(FigureSpec::Trend(none)).unwrap();
     }
 
+    /// Every string a page shows, in drawing order.
+    pub(super) fn shown_text(ops: &[printpdf::Op]) -> Vec<String> {
+        ops.iter()
+            .filter_map(|op| match op {
+                printpdf::Op::ShowText { items } => match &items[0] {
+                    printpdf::TextItem::Text(t) => Some(t.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// REDTEAM D8: one character the face lacks used to make the report impossible.
     #[test]
-    fn text_the_font_lacks_is_refused() {
+    fn text_the_font_lacks_prints_as_boxes_under_a_notice() {
         let mut r = report(1);
-        r.blocks.push(Block::Paragraph("emoji \u{1F600}".into()));
-        let err = PdfWriter::new().unwrap().write(&r, &options()).unwrap_err();
-        assert!(matches!(err, Error::MissingGlyphs(_)), "{err}");
+        r.title = "Report \u{1F600}".into();
+        r.blocks.push(Block::Paragraph("emoji \u{1F600}, bell \u{7}, room ™".into()));
+        let writer = PdfWriter::new().unwrap();
+        assert!(writer.write(&r, &options()).unwrap().starts_with(b"%PDF-"));
+        let first = writer.lay_out(&r, "test", None).unwrap();
+        let replaced: Vec<char> = first.replaced.iter().copied().collect();
+        assert_eq!(replaced, ['\u{7}', '™', '\u{1F600}']);
+        let second = writer.lay_out(&r, "test", Some(&first.replaced)).unwrap();
+        assert_eq!(second.replaced, first.replaced, "the notice adds nothing to replace");
+        let page = shown_text(&second.pages[0]);
+        assert_eq!(page[0], "Report □");
+        assert!(page[1].starts_with("Note: characters the report font cannot print"), "{page:?}");
+        assert!(page.join(" ").contains("U+0007, U+2122, U+1F600."), "{page:?}");
+        assert!(page.iter().any(|t| t == "emoji □, bell □, room □"), "{page:?}");
+        // Without such text there is no notice and no second layout.
+        let plain_report = report(1);
+        let plain = writer.lay_out(&plain_report, "test", None).unwrap();
+        assert!(plain.replaced.is_empty());
+        assert!(!shown_text(&plain.pages[0]).concat().contains("Note:"));
+    }
+
+    #[test]
+    fn the_notice_lists_at_most_32_code_points_and_counts_the_rest() {
+        let mut r = report(1);
+        r.lang = Lang::Ja;
+        r.blocks.push(Block::Paragraph(('\u{1F600}'..='\u{1F627}').collect()));
+        let writer = PdfWriter::new().unwrap();
+        let first = writer.lay_out(&r, "test", None).unwrap();
+        assert_eq!(first.replaced.len(), 40);
+        let second = writer.lay_out(&r, "test", Some(&first.replaced)).unwrap();
+        let text = shown_text(&second.pages[0]).join(" ");
+        assert!(text.contains("□ で示しています"), "{text}");
+        assert!(
+            text.contains("U+1F600, U+1F601") && text.contains("U+1F61F ほか 8 文字"),
+            "{text}"
+        );
+        assert!(!text.contains("U+1F620"), "{text}");
     }
 }
 

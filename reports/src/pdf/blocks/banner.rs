@@ -53,8 +53,6 @@ impl Layout<'_> {
 
 #[cfg(test)]
 mod tests {
-    use printpdf::{Op, TextItem};
-
     use crate::model::{Block, Verdict};
     use crate::pdf::font::ReportFont;
     use crate::pdf::layout::Layout;
@@ -68,17 +66,8 @@ mod tests {
         let font = ReportFont::load().unwrap();
         let mut layout = Layout::new(&font, &r);
         layout.block(&r.blocks[0], 0).unwrap();
-        assert!(layout.missing_glyphs.is_none());
-        let shown: Vec<String> = layout.pages[0]
-            .iter()
-            .filter_map(|op| match op {
-                Op::ShowText { items } => match &items[0] {
-                    TextItem::Text(t) => Some(t.clone()),
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect();
+        assert!(layout.replaced.is_empty());
+        let shown = crate::pdf::tests::shown_text(&layout.pages[0]);
         let line = shown.iter().find(|t| t.starts_with("照度計")).expect("reason drawn");
         assert!(line.ends_with('…') && line.chars().count() < 60, "{line}");
     }

@@ -20,8 +20,13 @@ impl Layout<'_> {
             .clamp(40.0, CONTENT_BOTTOM - CONTENT_TOP - caption_h);
         self.ensure_space(height + caption_h);
         let mut ops = Vec::new();
-        let canvas =
-            PdfCanvas::new(self.font, &mut ops, (MARGIN_X, PAGE_H - self.y), (CONTENT_W, height));
+        let canvas = PdfCanvas::new(
+            self.font,
+            &mut ops,
+            &mut self.replaced,
+            (MARGIN_X, PAGE_H - self.y),
+            (CONTENT_W, height),
+        );
         let area = canvas.into_drawing_area();
         let scale = FigureScale { units_per_pt: canvas::UNITS_PER_PT };
         figure::draw(&fig.spec, self.lang, &area, scale)?;

@@ -5,10 +5,15 @@ mod figure;
 mod signatures;
 mod tables;
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::font::REPLACEMENT;
 use super::layout::Layout;
 use super::style::*;
 use crate::error::Error;
 use crate::labels::Label;
+use crate::labels::Lang;
 use crate::model::{Block, Notes, Report};
 
 impl Layout<'_> {
@@ -43,6 +48,14 @@ impl Layout<'_> {
         Ok(())
     }
 
+    /// Says, under the title, which characters print as □ because the face cannot
+    /// draw them (or they are control characters), as U+XXXX.
+    pub(in crate::pdf) fn replaced_characters_notice(&mut self, replaced: &BTreeSet<char>) {
+        let text = replaced_characters_notice(self.lang, replaced);
+        self.paragraph(&text, BODY_PT, colors::FAIL, 0.0);
+        self.y += 8.0;
+    }
+
     fn heading(&mut self, text: &str) {
         // Keep a heading with at least a few lines of what follows it.
         self.ensure_space(HEADING_PT * 1.6 + 60.0);
@@ -73,5 +86,35 @@ impl Layout<'_> {
             self.y += 2.0;
         }
         self.y += 8.0;
+    }
+}
+
+/// Most code points the notice lists; the rest are counted.
+const NOTICE_MAX_CODES: usize = 32;
+
+/// The notice's wording. It lives here rather than in the label catalogue
+/// (`labels.rs`) because it is a sentence built around a list, not a fixed phrase.
+fn replaced_characters_notice(lang: Lang, replaced: &BTreeSet<char>) -> String {
+    let mut codes = String::new();
+    for (i, c) in replaced.iter().take(NOTICE_MAX_CODES).enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(codes, "{sep}U+{:04X}", u32::from(*c));
+    }
+    let more = replaced.len().saturating_sub(NOTICE_MAX_CODES);
+    match lang {
+        Lang::Ja => {
+            let more = if more > 0 { format!(" ほか {more} 文字") } else { String::new() };
+            format!(
+                "注意: 報告書のフォントで印字できない文字を {REPLACEMENT} で示しています\
+                 (記録には元の文字のまま保存されています): {codes}{more}"
+            )
+        }
+        Lang::En => {
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            format!(
+                "Note: characters the report font cannot print are shown as {REPLACEMENT} \
+                 (the record keeps the original characters): {codes}{more}."
+            )
+        }
     }
 }
