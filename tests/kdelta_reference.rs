@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use monqc::contrast_response::{ContrastOptions, JndInverse, contrast_response};
-use monqc::measurement::{Ambient, CsvContext, LambSource, read_csv};
+use monqc::numbers::contrast_response::{ContrastOptions, JndInverse, contrast_response};
+use monqc::numbers::measurement::{Ambient, LambSource};
+use monqc::records::csv_input::{CsvContext, read_csv};
 
 struct Row {
     dataset: String,

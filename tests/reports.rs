@@ -22,7 +22,8 @@ fn tool(name: &str, args: &[&str]) -> String {
 }
 
 fn record_id(data: &Path) -> String {
-    let idx = monqc::record::index(&monqc::store::Store::open(data).unwrap()).unwrap();
+    let idx =
+        monqc::records::record::index(&monqc::records::store::Store::open(data).unwrap()).unwrap();
     idx.last().unwrap().record.clone()
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use monqc::journal;
+use monqc::records::journal;
 
 fn monqc(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_monqc"));
@@ -53,7 +53,7 @@ fn steps(path: &Path) -> BTreeMap<String, usize> {
     let verified = journal::read(path).unwrap_or_else(|e| panic!("{e}"));
     let mut count = BTreeMap::new();
     for line in &verified.lines[1..] {
-        let entry: monqc::session::SessionEntry =
+        let entry: monqc::records::session::SessionEntry =
             serde_json::from_value(line.body.clone()).unwrap();
         if let Some(step) = entry.step() {
             *count.entry(step).or_insert(0) += 1;
@@ -204,7 +204,8 @@ fn killed_at_random_points_100_times_no_reading_lost_or_duplicated() {
     }
     // Exactly one record per session, even when a kill came after the
     // record was written and the resume found it finalised.
-    let index = monqc::record::index(&monqc::store::Store::open(d).unwrap()).unwrap();
+    let index =
+        monqc::records::record::index(&monqc::records::store::Store::open(d).unwrap()).unwrap();
     let unrecorded: Vec<_> = sessions(d)
         .into_iter()
         .filter(|s| !index.iter().any(|e| s.ends_with(&e.session)))

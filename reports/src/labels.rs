@@ -1,8 +1,10 @@
-//! The fixed wording of a report in Japanese and English.
+//! The fixed wording of a report in Japanese and English: one catalogue for every phrase.
 //!
-//! Everything the caller writes (item names, values, clauses, notes) arrives already
-//! localised in the [`Report`](crate::Report); this catalogue covers only the words the
-//! writer itself prints: table headings, verdict words, axis titles, the footer.
+//! It holds the words the writer itself prints (table headings, verdict words, axis titles,
+//! the footer) and the phrases a caller builds a [`Report`](crate::Report) from (item names,
+//! identification keys, notes, figure captions), so that a translation is read and checked
+//! in one place. Values, clauses and names arrive already written; a phrase with `{}`
+//! placeholders is completed with [`Lang::fill`].
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,23 @@ impl Lang {
             Lang::Ja => ja,
             Lang::En => en,
         }
+    }
+
+    /// The text for `label` with its `{}` placeholders replaced, in order, by `args`
+    /// (already formatted: numbers as the caller rounds them). Both languages of a label
+    /// take the same arguments in the same order.
+    pub fn fill(self, label: Label, args: &[&dyn std::fmt::Display]) -> String {
+        let mut out = String::new();
+        let mut args = args.iter();
+        let mut pieces = self.label(label).split("{}");
+        out.push_str(pieces.next().unwrap_or(""));
+        for piece in pieces {
+            if let Some(arg) = args.next() {
+                out.push_str(&arg.to_string());
+            }
+            out.push_str(piece);
+        }
+        out
     }
 
     /// The footer's page counter, e.g. "Page 2 of 5" or "2 / 5 ページ".
@@ -148,6 +167,115 @@ labels! {
     AxisDate => "試験日", "Test date";
     /// Uniformity map: deviation from the reference position.
     Deviation => "偏差", "Deviation";
+
+    // Phrases of monqc's QC reports (the root crate's report mapping).
+
+    /// Item: maximum luminance including ambient.
+    ItemLmax => "最大輝度 L'max", "Maximum luminance L'max";
+    /// Item: luminance ratio.
+    ItemLuminanceRatio => "輝度比 r'", "Luminance ratio r'";
+    /// Item: contrast response.
+    ItemKdelta => "コントラスト応答 κδ", "Contrast response Kδ";
+    /// Item: ambient ratio.
+    ItemAmbientRatio => "環境光比 Lamb/L'min", "Ambient ratio Lamb/L'min";
+    /// Item: luminance uniformity.
+    ItemUniformity => "輝度均一性", "Luminance uniformity";
+    /// Item: chromaticity difference between the uniformity points.
+    ItemChromaticityUniformity => "色度差 Δu'v' (5点)", "Chromaticity Δu'v' (5 points)";
+    /// Item: chromaticity of the greyscale.
+    ItemGreyscaleTracking => "グレースケール色度 Δu'v'", "Greyscale chromaticity Δu'v'";
+    /// Item: change of L'max from the baseline.
+    ItemLmaxChange => "L'max の基準値からの変化", "L'max change from baseline";
+    /// Meter set-up: telescopic.
+    SetupTelescopic => "望遠型輝度計 (環境光を含めて測定)",
+        "telescopic meter (readings include ambient light)";
+    /// Meter set-up: contact meter with an illuminance meter.
+    SetupContact => "接触型輝度計・照度計併用 (L' = L + Lamb)",
+        "contact meter with illuminance meter (L' = L + Lamb)";
+    /// Meter set-up: the display's built-in front sensor with an illuminance meter.
+    SetupBuiltInSensor => "前面センサー内蔵型・照度計併用 (L' = L + Lamb)",
+        "built-in front sensor with illuminance meter (L' = L + Lamb)";
+    /// Identification: the facility.
+    Facility => "施設", "Facility";
+    /// Identification: the display.
+    Display => "表示装置", "Display";
+    /// Identification: standard and grade.
+    StandardAndGrade => "規格・管理グレード", "Standard and grade";
+    /// Identification: bits per DDL.
+    BitsPerDdl => "階調数", "Bits per DDL";
+    /// Identification: a meter's calibration date follows.
+    CalibratedOn => "校正日", "calibrated";
+    /// Identification: the luminance meter.
+    LuminanceMeter => "輝度計", "Luminance meter";
+    /// Identification: the illuminance meter.
+    IlluminanceMeter => "照度計", "Illuminance meter";
+    /// Identification: the meter set-up.
+    Method => "測定方式", "Method";
+    /// Identification: illuminance at the display face, recorded for reference.
+    IlluminanceReference => "照度 (参考)", "Illuminance (reference)";
+    /// Identification: ambient luminance.
+    AmbientLuminance => "環境光輝度 Lamb", "Ambient luminance Lamb";
+    /// Source of Lamb: measured with the display off.
+    LambMeasuredDisplayOff => "表示オフで測定", "measured, display off";
+    /// Source of Lamb: given by the operator.
+    LambAsGiven => "入力値", "as given";
+    /// Identification: who ran the test.
+    Operator => "実施者", "Operator";
+    /// Identification: when the session started.
+    Started => "開始日時", "Started";
+    /// Identification: when the record was finalised.
+    Finalised => "確定日時", "Finalised";
+    /// Identification: the software.
+    Software => "ソフトウェア", "Software";
+    /// Identification: the criteria table used.
+    CriteriaTable => "判定基準表", "Criteria table";
+    /// Identification: the baseline record of a constancy test.
+    BaselineRecord => "基準値の記録", "Baseline record";
+    /// Mark of a limit not confirmed from the standard's own text.
+    Provisional => "[暫定]", "[provisional]";
+    /// Title of the table comparing a constancy test with its baseline.
+    AgainstBaseline => "基準値との比較", "Against the baseline";
+    /// Column heading: change from the baseline.
+    Change => "変化", "Change";
+    /// Title of the visual tests table.
+    VisualTests => "目視試験", "Visual tests";
+    /// Column heading: the pattern shown.
+    Pattern => "パターン", "Pattern";
+    /// Column heading: what the operator checked.
+    Check => "確認事項", "Check";
+    /// Note on provisional limits.
+    NoteProvisional => "[暫定] の判定基準は規格本文で確認できていない値 (関連規格の値) であり、暫定として適用している。出典は calibration-data/README.md。",
+        "Limits marked [provisional] are not confirmed from the standard's own text; a value from a related standard is applied. Sources: calibration-data/README.md.";
+    /// Note on the contrast response ({} = J'min, J'max).
+    NoteContrastResponse => "コントラスト応答: 理想JND間隔のGSDFコントラストとの誤差 (DICOM PS3.14; J'min = {}, J'max = {})。",
+        "Contrast response: error against the GSDF contrast over the same ideal JND interval (DICOM PS3.14; J'min = {}, J'max = {}).";
+    /// Note on a simulated measurement.
+    NoteSimulated => "シミュレーションによる測定 (実機の表示装置・輝度計ではない)。",
+        "Simulated measurement: no real display or meter was measured.";
+    /// Note on an amendment ({} = when, who, field, value, why).
+    NoteAmendment => "訂正 {} ({}): {} → 「{}」 理由: {}",
+        "Amendment {} by {}: {} → \"{}\" because: {}";
+    /// Signature slot: who ran the test.
+    TestedBy => "実施者", "Tested by";
+    /// Signature slot: who reviewed the record.
+    ReviewedBy => "確認者", "Reviewed by";
+    /// Appendix column: journal line.
+    JournalLine => "行", "Line";
+    /// Appendix column: what was read.
+    Reading => "測定", "Reading";
+    /// Appendix column: when.
+    Time => "時刻", "Time";
+    /// Appendix column: the meter's reply.
+    MeterReply => "応答", "Meter reply";
+    /// Caption of the contrast response figure ({} = Kδ in %).
+    FigureContrastResponse => "図1 コントラスト応答 (κδ = {} %)", "Figure 1: contrast response (Kδ = {} %)";
+    /// Caption of the luminance response figure.
+    FigureLuminanceResponse => "図2 輝度応答 (L'、GSDF目標値)", "Figure 2: luminance response (L', GSDF target)";
+    /// Caption of a trend figure ({} = the metric).
+    FigureTrend => "{} の推移", "Trend of {}";
+    /// Caption of the uniformity map ({} = the uniformity).
+    FigureUniformity => "図3 輝度均一性 (中心に対する偏差; 均一性 = {})",
+        "Figure 3: luminance uniformity (deviation from the centre; uniformity {})";
 }
 
 #[cfg(test)]
@@ -161,6 +289,30 @@ mod tests {
             assert!(!Lang::En.label(label).is_empty(), "{label:?}");
             assert!(!Lang::Ja.label(label).is_ascii(), "{label:?} ja");
         }
+    }
+
+    #[test]
+    fn both_languages_of_a_phrase_take_the_same_arguments() {
+        for &label in Label::ALL {
+            let (ja, en) = label.texts();
+            assert_eq!(ja.matches("{}").count(), en.matches("{}").count(), "{label:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_order() {
+        assert_eq!(Lang::En.fill(Label::FigureTrend, &[&"r'"]), "Trend of r'");
+        assert_eq!(
+            Lang::Ja
+                .fill(Label::NoteAmendment, &[&"2026-11-26", &"kt", &"display", &"S/N 2", &"typo"]),
+            "訂正 2026-11-26 (kt): display → 「S/N 2」 理由: typo"
+        );
+        // Too few arguments leave the rest out rather than panic.
+        assert_eq!(
+            Lang::En.fill(Label::FigureContrastResponse, &[]),
+            "Figure 1: contrast response (Kδ =  %)"
+        );
+        assert_eq!(Lang::En.fill(Label::Pass, &[&1]), "Pass", "a phrase without placeholders");
     }
 
     #[test]

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions};
-use monqc::contrast_response::{ExpectedContrast, JndInverse};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::{self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup};
-use monqc::session;
+use monqc::numbers::contrast_response::{ExpectedContrast, JndInverse};
+use monqc::numbers::measurement::{Ambient, LambSource, MeasurementSet, MeterSetup};
+use monqc::records::csv_input::{self, CsvContext};
+use monqc::records::session;
+use monqc::standards::analysis::{self, AnalysisOptions};
+use monqc::standards::criteria::{Criteria, TestType};
 
 use super::{Outcome, verdicts};
 
@@ -162,7 +163,7 @@ fn load(
         Ok(Loaded { set, session: Some(s.header) })
     } else {
         let context = CsvContext { setup: method.unwrap_or_default(), ambient, bit_depth: bits };
-        Ok(Loaded { set: measurement::parse_csv(&text, path, context)?, session: None })
+        Ok(Loaded { set: csv_input::parse_csv(&text, path, context)?, session: None })
     }
 }
 

@@ -4,15 +4,15 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use monqc::bench::{DisplayModel, Panel};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::MeterSetup;
-use monqc::procedure::Procedure;
-use monqc::session::SessionWriter;
-use monqc::store::Store;
+use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::simulated_display::{DisplayModel, Panel};
+use monqc::numbers::measurement::MeterSetup;
+use monqc::records::session::SessionWriter;
+use monqc::records::store::Store;
+use monqc::standards::criteria::{Criteria, TestType};
 
 use super::report::{self, LangArg};
-use super::session::{self, Rig, SimSettings};
 use super::{Outcome, data_dir, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
@@ -114,7 +114,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     );
     for sel in std::iter::once(&args.meter).chain(args.illuminance_meter.as_ref()) {
         anyhow::ensure!(
-            session::is_simulated(sel),
+            rig::is_simulated(sel),
             "`{sel}` is not a simulated meter; the demo takes sim or one of: {} \
              (real meters: monqc run)",
             monqc_drivers::SIMULATED_KINDS
@@ -158,47 +158,35 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let (meter, illuminance_meter) =
         rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
     eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
-    let display = format!(
-        "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
-        match model.panel {
-            Panel::Gsdf => "GSDF-calibrated",
-            Panel::Gamma22 => "gamma 2.2",
-        },
-        model.lmax_cd_m2,
-        model.lmin_cd_m2,
-        model.illuminance_lx,
-        model.rd_cd_m2_per_lx
-    );
-    let header = session::header(
-        &criteria.standard.id,
-        &args.grade,
-        TestType::Acceptance,
+    let new = NewSession {
+        standard: criteria.standard.id.clone(),
+        grade: args.grade.clone(),
+        test: TestType::Acceptance,
         setup,
-        model.bit_depth,
-        "sim-demo",
-        display,
-        "demo",
-        (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
-        meter,
-        illuminance_meter,
-    );
+        bit_depth: model.bit_depth,
+        display_id: "sim-demo".into(),
+        display: model.description(),
+        operator: "demo".into(),
+        rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+    };
+    let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let path = match args.session {
         Some(p) => p,
-        None => {
-            store.session_path(&format!("demo-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
-        }
+        None => store.session_path(&lifecycle::session_id("demo", chrono::Utc::now)),
     };
-    let mut writer = SessionWriter::create(&path, &header)?;
+    let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
     // The demo measures; the visual items need a person (`monqc run`).
-    let plan = Procedure::built_in(&header.standard, TestType::Acceptance)?.plan(
-        setup,
-        model.bit_depth,
-        false,
-    );
-    rig.walk(&plan, &Default::default(), &mut operator::Unattended, &mut writer)?;
+    let plan = lifecycle::plan(&header, false)?;
+    rig.walk(
+        &plan,
+        &Default::default(),
+        &mut operator::Unattended,
+        &mut writer,
+        &mut operator::print_progress,
+    )?;
     drop(rig);
 
-    let (id, record) = session::finalise(&store, &path, &header, None)?;
+    let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, args.json)?;
     eprintln!("session file: {}", path.display());
     eprintln!("record: {}", store.record_path(&id).display());

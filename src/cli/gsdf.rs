@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use monqc::gsdf;
+use monqc::numbers::gsdf;
 
 use super::Outcome;
 

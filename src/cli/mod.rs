@@ -17,7 +17,6 @@ mod patterns;
 mod records;
 mod report;
 mod run;
-mod session;
 mod verdicts;
 
 /// What a command concluded, mapped to the process exit code.

@@ -3,7 +3,18 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use monqc::sequence::{Operator, SequenceError, StepDone};
+use monqc::measuring::sequence::{Operator, SequenceError, StepDone};
+use monqc::standards::procedure::step_id;
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal.
+pub fn choose(yes: bool, answers: Option<&Path>) -> anyhow::Result<Box<dyn Operator>> {
+    Ok(match (yes, answers) {
+        (_, Some(path)) => Box::new(Scripted::load(path)?),
+        (true, None) => Box::new(AssumeYes),
+        (false, None) => Box::new(Terminal),
+    })
+}
 
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {
@@ -74,7 +85,7 @@ impl Operator for Terminal {
                 "y" | "yes" => true,
                 "n" | "no" => false,
                 "q" | "quit" => {
-                    return Err(SequenceError::Stopped { step: format!("visual/{item}") });
+                    return Err(SequenceError::Stopped { step: step_id::visual(item) });
                 }
                 _ => continue,
             };

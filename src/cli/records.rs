@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use monqc::measurement::MeterSetup;
-use monqc::record::{self, Amendment};
-use monqc::site::{self, DisplayConfig, Site};
-use monqc::store::Store;
+use monqc::numbers::measurement::MeterSetup;
+use monqc::office::site::{self, DisplayConfig, Site};
+use monqc::records::record::{self, Amendment};
+use monqc::records::store::Store;
 
 use super::Outcome;
 use super::data_dir;

@@ -4,11 +4,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use monqc::record;
-use monqc::report::{self, ReportInputs};
-use monqc::site::Site;
-use monqc::store::Store;
-use monqc_reports::{Lang, PdfWriter, Report};
+use monqc::office::report;
+use monqc::records::record;
+use monqc::records::store::Store;
+use monqc_reports::Lang;
 
 use super::Outcome;
 use super::data_dir;
@@ -66,32 +65,9 @@ enum FormatArg {
     Csv,
 }
 
-/// The report document of record `id` in `store`.
-fn document(store: &Store, id: &str, rec: &record::Record, lang: Lang) -> anyhow::Result<Report> {
-    let amendments = record::amendments(store, id)?;
-    let display = rec.session()?.header.display_id;
-    let mut history: Vec<_> =
-        record::index(store)?.into_iter().filter(|e| e.display_id == display).collect();
-    if let Some(pos) = history.iter().position(|e| e.record == id) {
-        history.truncate(pos + 1);
-    }
-    let site = Site::load(&store.site_file())?;
-    Ok(report::build(&ReportInputs {
-        record_id: id,
-        record: rec,
-        amendments: &amendments,
-        history: &history,
-        facility: Some(&site.facility),
-        lang,
-    })?)
-}
-
-/// Write record `id`'s PDF report to `path`.
+/// Write record `id`'s PDF report to `path`; returns its size in bytes.
 pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
-    let rec = record::load(store, id)?;
-    let doc = document(store, id, &rec, lang)?;
-    let options = report::pdf_options(id, &rec, &format!("monqc {}", env!("CARGO_PKG_VERSION")));
-    let bytes = PdfWriter::new()?.write(&doc, &options)?;
+    let bytes = report::pdf(store, id, lang)?;
     std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(bytes.len())
 }
@@ -118,9 +94,12 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             }
             serde_json::to_string_pretty(&v)? + "\n"
         }
-        FormatArg::Csv => {
-            monqc_reports::export::tables_csv(&document(&store, &id, &rec, args.lang.into())?)?
-        }
+        FormatArg::Csv => monqc_reports::export::tables_csv(&report::document(
+            &store,
+            &id,
+            &rec,
+            args.lang.into(),
+        )?)?,
     };
     match &args.output {
         Some(path) => std::fs::write(path, text)

@@ -1,20 +1,24 @@
 //! `monqc run` and `monqc resume`: guided test sessions on a display from
 //! the site configuration, finalised into records.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::bench::DisplayModel;
-use monqc::criteria::{Criteria, TestType};
-use monqc::procedure::Procedure;
-use monqc::session::{self as journal_session, SessionWriter};
-use monqc::site::Site;
-use monqc::store::Store;
+use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::simulated_display::DisplayModel;
+use monqc::office::site::Site;
+use monqc::records::record;
+use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::store::Store;
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
+use monqc_drivers::twin::Fault;
 
 use super::data_dir;
-use super::session::{self, Rig, SimSettings};
-use super::{Outcome, verdicts};
+use super::{Outcome, operator, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
@@ -45,8 +49,8 @@ pub struct OperatorArgs {
     json: bool,
     /// Fault tests: inject a fault into the simulated luminance meter
     /// (hang-up-at:N, silent, garbage).
-    #[arg(long, hide = true, value_parser = session::parse_fault)]
-    sim_fault: Option<monqc_drivers::twin::Fault>,
+    #[arg(long, hide = true, value_parser = parse_fault)]
+    sim_fault: Option<Fault>,
 }
 
 /// Run a test session on a display: the procedure of its standard, shown
@@ -101,15 +105,7 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// Seed a simulated session from its id: each session of a simulated display
-/// gets its own noise, and the same session (when resumed) the same one.
-fn session_seed(base: u64, session_id: &str) -> u64 {
-    // FNV-1a, 64 bit.
-    session_id
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325 ^ base, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-}
-
+/// The simulated bench of session `session_id` (for simulated meters).
 fn sim_settings(
     model: Option<DisplayModel>,
     common: &OperatorArgs,
@@ -120,37 +116,54 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
-    let mut model = model.unwrap_or_default();
-    model.seed = session_seed(model.seed, session_id);
-    Ok(SimSettings {
-        noise: model.noise_relative,
-        seed: model.seed.wrapping_add(1),
+    Ok(SimSettings::for_session(
         model,
         time_scale,
-        fault: common.sim_fault.unwrap_or_default(),
-    })
+        common.sim_fault.unwrap_or_default(),
+        session_id,
+    ))
 }
 
-/// Walk `plan` for the session at `path`, then finalise and print.
+/// Parse `--sim-fault`: `hang-up-at:N` pulls the simulated cable when
+/// reading N starts; `silent` and `garbage` make the twin misbehave.
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    match s.split_once(':') {
+        Some(("hang-up-at", n)) => n
+            .parse()
+            .map(Fault::HangUpAtReading)
+            .map_err(|_| format!("`{n}` is not a reading number")),
+        None if s == "silent" => Ok(Fault::Silent),
+        None if s == "garbage" => Ok(Fault::Garbage),
+        _ => Err(format!("unknown fault `{s}`: use hang-up-at:N, silent or garbage")),
+    }
+}
+
+/// Walk the rest of the session's plan, then finalise it into a record and
+/// print its verdicts.
 fn complete(
     store: &Store,
-    header: &journal_session::SessionHeader,
+    header: &SessionHeader,
     mut rig: Rig,
     mut writer: SessionWriter,
-    done: std::collections::BTreeSet<String>,
+    done: BTreeSet<String>,
     common: &OperatorArgs,
 ) -> anyhow::Result<Outcome> {
-    let plan = Procedure::built_in(&header.standard, header.test)?.plan(
-        header.setup,
-        header.bit_depth,
-        true,
-    );
-    let mut operator = session::choose_operator(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer)?;
+    let plan = lifecycle::plan(header, true)?;
+    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
-    let (id, record) = session::finalise(store, &path, header, common.baseline.as_deref())?;
+    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())?;
+    if header.test == TestType::Constancy && baseline.is_none() {
+        eprintln!(
+            "monqc: note: display {} has no acceptance record; the constancy items against the \
+             baseline are not evaluated",
+            header.display_id
+        );
+    }
+    let (id, record) =
+        lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
     eprintln!("record: {}", store.record_path(&id).display());
     Ok(outcome)
@@ -170,7 +183,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         TestArg::Constancy => TestType::Constancy,
         TestArg::Daily => TestType::Daily,
     };
-    // A meter id from the site file brings its selector and calibration date.
     let meter_arg = args
         .meter
         .clone()
@@ -183,30 +195,25 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 site_path.display()
             )
         })?;
-    let (meter_selector, calibration_date) = match site.meter(&meter_arg) {
-        Some(m) => (m.selector.clone(), m.calibration_date.clone()),
-        None => (meter_arg.clone(), None),
-    };
-    if let Some(date) = &calibration_date
-        && let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+    // A meter id from the site file brings its selector and calibration date.
+    let (meter_selector, calibration_date) = site.meter_selector(&meter_arg);
+    if let Some(m) = site.meter(&meter_arg)
+        && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
-        let age = chrono::Utc::now().date_naive() - d;
-        if age.num_days() > 365 {
-            eprintln!(
-                "monqc: warning: meter {meter_arg} was last calibrated on {date}, over a year ago"
-            );
-        }
+        eprintln!(
+            "monqc: warning: meter {meter_arg} was last calibrated on {}, over a year ago",
+            m.calibration_date.as_deref().unwrap_or_default()
+        );
     }
-    let illuminance_selector = args
-        .illuminance_meter
-        .as_deref()
-        .map(|m| site.meter(m).map_or_else(|| m.to_string(), |c| c.selector.clone()));
-    let id = format!("{}-{}-{}", display.id, test, chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
+    let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
     let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
-    let illuminance_selector = illuminance_selector
-        .or_else(|| session::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let illuminance_selector = args
+        .illuminance_meter
+        .as_deref()
+        .map(|m| site.meter_selector(m).0)
+        .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
     let mut rig = Rig::open(
         &meter_selector,
         illuminance_selector.as_deref(),
@@ -218,32 +225,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let (meter, illuminance_meter) =
         rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
     let operator = match &args.operator {
-        Some(o) => site.operator(o).map_or_else(|| o.clone(), |c| c.name.clone()),
+        Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     };
-    let description = [&display.maker, &display.model, &display.serial, &display.location]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rd =
-        display.rd_cd_m2_per_lx.or_else(|| display.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx));
-    let header = session::header(
-        &criteria.standard.id,
-        &grade,
+    let new = NewSession {
+        standard: criteria.standard.id.clone(),
+        grade,
         test,
-        display.setup,
-        display.bit_depth,
-        &display.id,
-        description,
-        &operator,
-        rd,
-        meter,
-        illuminance_meter,
-    );
+        setup: display.setup,
+        bit_depth: display.bit_depth,
+        display_id: display.id.clone(),
+        display: display.description(),
+        operator,
+        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(),
+    };
+    let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header)?;
+    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
     eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
     complete(&store, &header, rig, writer, Default::default(), &args.common)
 }
@@ -265,14 +263,14 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     }
     // A finished session is never written to again: show its record.
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = monqc::record::find_by_session(&store, &file_name)? {
+    if let Some(entry) = record::find_by_session(&store, &file_name)? {
         eprintln!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = monqc::record::load(&store, &entry.record)?;
+        let record = record::load(&store, &entry.record)?;
         let outcome = verdicts::emit(&record.analysis, args.common.json)?;
         eprintln!("record: {}", store.record_path(&entry.record).display());
         return Ok(outcome);
     }
-    let (writer, session) = SessionWriter::resume(&path)?;
+    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
     for w in &session.warnings {
         eprintln!("monqc: note: {w}");
     }

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use monqc::analysis::{Analysis, Outcome as VerdictOutcome, format_value};
-use monqc::criteria::Basis;
+use monqc::standards::analysis::{Analysis, Outcome as VerdictOutcome, format_value};
+use monqc::standards::criteria::Basis;
 
 /// Print the analysis to stdout, as JSON or as the table, and turn its
 /// overall verdict into the command's outcome.

@@ -4,21 +4,48 @@
 //! One TOML file per standard in `calibration-data/procedures/`, one
 //! `[[procedure]]` per test type (compiled in, like the criteria). A
 //! procedure is expanded into a [`PlannedStep`] list for a meter set-up and
-//! bit depth; each planned step has a stable id, which is how a resumed
-//! session knows what is already done.
+//! bit depth; each planned step has a stable id ([`step_id`]), which is how a
+//! resumed session knows what is already done.
 
 use serde::Deserialize;
 
-use crate::criteria::TestType;
-use crate::measurement::{MeterSetup, Position};
-use crate::session::{STEP_AMBIENT_LUMINANCE, STEP_ILLUMINANCE};
+use crate::numbers::measurement::{MeterSetup, Position};
+use crate::standards::criteria::TestType;
 
 /// The procedure tables shipped with monqc: (standard id, contents).
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("jesra-x0093", include_str!("../calibration-data/procedures/jesra-x0093.toml")),
-    ("iec-62563-2", include_str!("../calibration-data/procedures/iec-62563-2.toml")),
-    ("aapm-tg18", include_str!("../calibration-data/procedures/aapm-tg18.toml")),
+    ("jesra-x0093", include_str!("../../calibration-data/procedures/jesra-x0093.toml")),
+    ("iec-62563-2", include_str!("../../calibration-data/procedures/iec-62563-2.toml")),
+    ("aapm-tg18", include_str!("../../calibration-data/procedures/aapm-tg18.toml")),
 ];
+
+/// The stable ids of the steps of a session. The plan gives each step its
+/// id here, and a session journal names the step each entry completes with
+/// the same functions, so a resumed session skips exactly the steps already
+/// in its journal. An id, once written to a journal, must never change.
+pub mod step_id {
+    use crate::numbers::measurement::Position;
+
+    /// The illuminance reading at the display face.
+    pub const ILLUMINANCE: &str = "ambient-illuminance";
+    /// The luminance reading with the display off (Lamb).
+    pub const AMBIENT_LUMINANCE: &str = "ambient-luminance";
+
+    /// The operator's judgement of visual item `item` (`visual/greyscale`).
+    pub fn visual(item: &str) -> String {
+        format!("visual/{item}")
+    }
+
+    /// A luminance-response patch: its pattern's name (`JIRA-BN05`, `TG18-LN12-05`).
+    pub fn response(pattern: &str) -> String {
+        pattern.to_string()
+    }
+
+    /// A uniformity reading of `pattern` at `position` (`TG18-UN80/top-left`).
+    pub fn uniformity(pattern: &str, position: Position) -> String {
+        format!("{pattern}/{position}")
+    }
+}
 
 /// One step as written in a procedure file.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -113,7 +140,7 @@ pub enum StepAction {
 /// One concrete step of a session.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlannedStep {
-    /// Stable id (the same id [`crate::session::SessionEntry::step`] gives).
+    /// Stable id, from [`step_id`].
     pub id: String,
     /// Pattern to show (None: display off).
     pub pattern: Option<String>,
@@ -169,19 +196,19 @@ impl Procedure {
         for step in &self.steps {
             match step {
                 StepSpec::Visual { item, pattern, question } if judge => plan.push(PlannedStep {
-                    id: format!("visual/{item}"),
+                    id: step_id::visual(item),
                     pattern: Some(pattern.clone()),
                     action: StepAction::Judge { item: item.clone(), question: question.clone() },
                 }),
                 StepSpec::Visual { .. } => {}
                 StepSpec::Illuminance => plan.push(PlannedStep {
-                    id: STEP_ILLUMINANCE.into(),
+                    id: step_id::ILLUMINANCE.into(),
                     pattern: None,
                     action: StepAction::ReadIlluminance,
                 }),
                 StepSpec::AmbientLuminance if setup.readings_include_ambient() => {
                     plan.push(PlannedStep {
-                        id: STEP_AMBIENT_LUMINANCE.into(),
+                        id: step_id::AMBIENT_LUMINANCE.into(),
                         pattern: None,
                         action: StepAction::ReadAmbientLuminance,
                     })
@@ -199,7 +226,7 @@ impl Procedure {
                             format!("{pattern}-{:02}", i + 1)
                         };
                         plan.push(PlannedStep {
-                            id: name.clone(),
+                            id: step_id::response(&name),
                             pattern: Some(name),
                             action: StepAction::ReadResponse { ddl },
                         });
@@ -210,7 +237,7 @@ impl Procedure {
                     let ddl = (0.8 * full).round() as u16;
                     for position in Position::FIVE {
                         plan.push(PlannedStep {
-                            id: format!("{pattern}/{position}"),
+                            id: step_id::uniformity(pattern, position),
                             pattern: Some(pattern.clone()),
                             action: StepAction::ReadUniformity { position, ddl },
                         });

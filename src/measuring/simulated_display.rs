@@ -10,8 +10,9 @@ use std::sync::Mutex;
 use monqc_drivers::{Scene, Stimulus};
 use serde::{Deserialize, Serialize};
 
-use crate::gsdf;
-use crate::measurement::{Chromaticity, MeterSetup, Position};
+use crate::numbers::colour::Chromaticity;
+use crate::numbers::gsdf;
+use crate::numbers::measurement::{MeterSetup, Position};
 
 /// The panel's transfer function from DDL to luminance.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -82,6 +83,21 @@ impl DisplayModel {
     /// Lamb = Rd · E, in cd/m².
     pub fn lamb_cd_m2(&self) -> f64 {
         self.rd_cd_m2_per_lx * self.illuminance_lx
+    }
+
+    /// The display as a session header names it (panel, luminances, room).
+    pub fn description(&self) -> String {
+        format!(
+            "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
+            match self.panel {
+                Panel::Gsdf => "GSDF-calibrated",
+                Panel::Gamma22 => "gamma 2.2",
+            },
+            self.lmax_cd_m2,
+            self.lmin_cd_m2,
+            self.illuminance_lx,
+            self.rd_cd_m2_per_lx
+        )
     }
 
     /// The highest DDL.

@@ -27,7 +27,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::gsdf::{self, GsdfError};
+use crate::numbers::gsdf::{self, GsdfError};
 
 /// Which GSDF contrast the measured contrast is compared with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -288,7 +288,7 @@ mod tests {
 
     #[test]
     fn form_b_differs_most_in_the_darkest_interval() {
-        // STANDARDS.md §2: for L'min/L'max = 1/350, form B's expected value is
+        // calibration-data/STANDARDS.md, "Contrast response": for L'min/L'max = 1/350, form B's expected value is
         // ~3.6 % above form A's in the darkest interval and ~0.45 % at the top.
         let pts = gsdf_display(1.0, 350.0);
         let a = contrast_response(&pts, ContrastOptions::default()).unwrap();

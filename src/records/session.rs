@@ -1,4 +1,4 @@
-//! monqc's session file: a hash-chained [`journal`](crate::journal) whose
+//! monqc's session file: a hash-chained [`journal`] whose
 //! first line holds a [`SessionHeader`] and every further line one
 //! [`SessionEntry`], appended and synced to disk the moment each reading is
 //! taken, so a crash or a pulled cable never loses a reading already made.
@@ -10,12 +10,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::criteria::TestType;
-use crate::journal::{self, Journal, JournalError};
-use crate::measurement::{
-    Ambient, Chromaticity, InputError, Judgement, LambSource, MeasurementSet, MeterSetup, Origin,
-    Position, ResponseReading, UniformityReading,
+use crate::numbers::colour::Chromaticity;
+use crate::numbers::measurement::{
+    Ambient, Judgement, LambSource, MeasurementSet, MeterSetup, Origin, Position, ResponseReading,
+    UniformityReading,
 };
+use crate::records::clock::{self, Clock};
+use crate::records::journal::{self, Journal, JournalError};
+use crate::standards::criteria::TestType;
+use crate::standards::procedure::step_id;
 
 /// The format name written in every header.
 pub const FORMAT: &str = "monqc-session";
@@ -173,23 +176,21 @@ pub enum SessionEntry {
 }
 
 impl SessionEntry {
-    /// The procedure step this entry completes, if it is a reading.
+    /// The procedure step this entry completes, if it is a reading: its
+    /// [`step_id`], as the plan names it.
     pub fn step(&self) -> Option<String> {
         match self {
             Self::Note { .. } => None,
-            Self::Judgement { item, .. } => Some(format!("visual/{item}")),
-            Self::AmbientLuminance { .. } => Some(STEP_AMBIENT_LUMINANCE.into()),
-            Self::Illuminance { .. } => Some(STEP_ILLUMINANCE.into()),
-            Self::Response { pattern, .. } => Some(pattern.clone()),
-            Self::Uniformity { pattern, position, .. } => Some(format!("{pattern}/{position}")),
+            Self::Judgement { item, .. } => Some(step_id::visual(item)),
+            Self::AmbientLuminance { .. } => Some(step_id::AMBIENT_LUMINANCE.into()),
+            Self::Illuminance { .. } => Some(step_id::ILLUMINANCE.into()),
+            Self::Response { pattern, .. } => Some(step_id::response(pattern)),
+            Self::Uniformity { pattern, position, .. } => {
+                Some(step_id::uniformity(pattern, *position))
+            }
         }
     }
 }
-
-/// Step id of the ambient illuminance reading.
-pub const STEP_ILLUMINANCE: &str = "ambient-illuminance";
-/// Step id of the display-off luminance reading.
-pub const STEP_AMBIENT_LUMINANCE: &str = "ambient-luminance";
 
 /// Why a session file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -202,21 +203,27 @@ pub enum SessionWriteError {
 /// Appends readings to a session journal, each synced before returning.
 pub struct SessionWriter {
     journal: Journal,
+    clock: Clock,
 }
 
 impl SessionWriter {
-    /// Create `path` (which must not exist) and write the header.
-    pub fn create(path: &Path, header: &SessionHeader) -> Result<Self, SessionWriteError> {
+    /// Create `path` (which must not exist) and write the header; `clock`
+    /// stamps the readings that follow.
+    pub fn create(
+        path: &Path,
+        header: &SessionHeader,
+        clock: Clock,
+    ) -> Result<Self, SessionWriteError> {
         let body = serde_json::to_value(header).expect("header serialises");
-        Ok(Self { journal: Journal::create(path, &body)? })
+        Ok(Self { journal: Journal::create(path, &body)?, clock })
     }
 
     /// Continue the session at `path`: verify it, cut off a torn last line
     /// (recording that in the journal), and return it with what it holds.
-    pub fn resume(path: &Path) -> Result<(Self, Session), SessionResumeError> {
+    pub fn resume(path: &Path, clock: Clock) -> Result<(Self, Session), SessionResumeError> {
         let (journal, verified) = Journal::open_append(path)?;
         let session = Session::from_verified(&verified, path)?;
-        let mut writer = Self { journal };
+        let mut writer = Self { journal, clock };
         if verified.torn_tail_bytes > 0 {
             writer.append(&SessionEntry::Note {
                 text: format!(
@@ -224,7 +231,7 @@ impl SessionWriter {
                      discarded; that reading is taken again",
                     verified.torn_tail_bytes
                 ),
-                at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                at: writer.timestamp(),
             })?;
         }
         Ok((writer, session))
@@ -240,6 +247,36 @@ impl SessionWriter {
     pub fn path(&self) -> &Path {
         self.journal.path()
     }
+
+    /// Now, as the entries' `at` records it.
+    pub fn timestamp(&self) -> String {
+        clock::timestamp(self.clock)
+    }
+}
+
+/// Why a session file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionFileError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}", path = .path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The journal is damaged or was changed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The journal is sound but its content is not a valid session.
+    #[error("{origin}: {problem}")]
+    Content {
+        /// File and line.
+        origin: Origin,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// Why a session could not be resumed.
@@ -250,7 +287,7 @@ pub enum SessionResumeError {
     Journal(#[from] JournalError),
     /// The journal is sound but its content is not a session.
     #[error(transparent)]
-    Content(#[from] InputError),
+    Content(#[from] SessionFileError),
     /// Recording the resume failed.
     #[error(transparent)]
     Write(#[from] SessionWriteError),
@@ -274,33 +311,36 @@ pub fn looks_like_session(text: &str) -> bool {
 }
 
 /// Read a session file, verifying its hash chain.
-pub fn read(path: &Path) -> Result<Session, InputError> {
+pub fn read(path: &Path) -> Result<Session, SessionFileError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|source| InputError::Io { path: path.to_owned(), source })?;
+        .map_err(|source| SessionFileError::Io { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
 /// Parse session text; `path` is used in messages.
-pub fn parse(text: &str, path: &Path) -> Result<Session, InputError> {
+pub fn parse(text: &str, path: &Path) -> Result<Session, SessionFileError> {
     let verified = journal::verify(text, path)?;
     Session::from_verified(&verified, path)
 }
 
 impl Session {
     /// The session held by verified journal lines (a live file or a record's copy).
-    pub fn from_verified(verified: &journal::Verified, path: &Path) -> Result<Self, InputError> {
+    pub fn from_verified(
+        verified: &journal::Verified,
+        path: &Path,
+    ) -> Result<Self, SessionFileError> {
         let at = |line: usize| Origin { path: Some(path.to_owned()), line: Some(line) };
-        let first = verified.lines.first().ok_or_else(|| InputError::Session {
+        let first = verified.lines.first().ok_or_else(|| SessionFileError::Content {
             origin: at(1),
             problem: "the header line is incomplete; the session never started".into(),
         })?;
         let header: SessionHeader =
-            serde_json::from_value(first.body.clone()).map_err(|e| InputError::Session {
+            serde_json::from_value(first.body.clone()).map_err(|e| SessionFileError::Content {
                 origin: at(1),
                 problem: format!("not a monqc session header: {e}"),
             })?;
         if header.format != FORMAT || header.version != VERSION {
-            return Err(InputError::Session {
+            return Err(SessionFileError::Content {
                 origin: at(1),
                 problem: format!(
                     "format {} version {} is not {FORMAT} version {VERSION}; use the monqc \
@@ -313,7 +353,7 @@ impl Session {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                serde_json::from_value(l.body.clone()).map_err(|e| InputError::Session {
+                serde_json::from_value(l.body.clone()).map_err(|e| SessionFileError::Content {
                     origin: at(i + 2),
                     problem: format!("malformed reading: {e}"),
                 })
@@ -440,6 +480,10 @@ mod tests {
         }
     }
 
+    fn fixed_clock() -> chrono::DateTime<chrono::Utc> {
+        "2026-11-26T07:00:00.125Z".parse().unwrap()
+    }
+
     fn response(ddl: u16, l: f64) -> SessionEntry {
         SessionEntry::Response {
             pattern: "JIRA-BN".into(),
@@ -456,7 +500,7 @@ mod tests {
     fn written_readings_read_back_and_never_overwrite() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
-        let mut w = SessionWriter::create(&path, &header()).unwrap();
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
         w.append(&SessionEntry::Illuminance {
             illuminance_lx: 40.0,
             raw: "r".into(),
@@ -475,7 +519,7 @@ mod tests {
         assert!(read(&path).unwrap().warnings.is_empty());
         assert!((set.lamb_cd_m2() - 0.2).abs() < 1e-12, "Rd · E = 0.005 · 40");
         assert!(matches!(
-            SessionWriter::create(&path, &header()),
+            SessionWriter::create(&path, &header(), fixed_clock),
             Err(SessionWriteError::Journal(JournalError::Exists { .. }))
         ));
     }
@@ -484,7 +528,7 @@ mod tests {
     fn a_torn_last_line_is_dropped_with_a_warning_and_cut_on_resume() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
-        let mut w = SessionWriter::create(&path, &header()).unwrap();
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
         w.append(&response(0, 0.5)).unwrap();
         drop(w);
         let mut text = std::fs::read_to_string(&path).unwrap();
@@ -493,12 +537,15 @@ mod tests {
         let s = read(&path).unwrap();
         assert_eq!(s.entries.len(), 1);
         assert!(s.warnings[0].contains("s.jsonl:3"), "{:?}", s.warnings);
-        let (mut w, s) = SessionWriter::resume(&path).unwrap();
+        let (mut w, s) = SessionWriter::resume(&path, fixed_clock).unwrap();
         assert_eq!(s.steps_done().into_iter().collect::<Vec<_>>(), vec!["JIRA-BN".to_string()]);
         w.append(&response(15, 1.0)).unwrap();
         let s = read(&path).unwrap();
         assert!(s.warnings.is_empty());
-        assert!(matches!(s.entries[1], SessionEntry::Note { .. }), "the resume is on record");
+        assert!(
+            matches!(&s.entries[1], SessionEntry::Note { at, .. } if at == "2026-11-26T07:00:00.125Z"),
+            "the resume is on record, stamped by the clock given"
+        );
         assert_eq!(s.entries.len(), 3);
     }
 
@@ -506,7 +553,7 @@ mod tests {
     fn an_edited_reading_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
-        let mut w = SessionWriter::create(&path, &header()).unwrap();
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
         w.append(&response(0, 0.5)).unwrap();
         w.append(&response(255, 400.0)).unwrap();
         let text = std::fs::read_to_string(&path).unwrap().replace("400.0", "450.0");

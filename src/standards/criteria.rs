@@ -15,14 +15,15 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contrast_response::ExpectedContrast;
-use crate::metrics::UniformityDefinition;
+use crate::numbers::contrast_response::ExpectedContrast;
+use crate::numbers::digest::sha256_hex;
+use crate::numbers::uniformity::UniformityDefinition;
 
 /// The criteria tables shipped with monqc: (file name, contents).
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("jesra-x0093.toml", include_str!("../calibration-data/criteria/jesra-x0093.toml")),
-    ("iec-62563-2.toml", include_str!("../calibration-data/criteria/iec-62563-2.toml")),
-    ("aapm-tg18.toml", include_str!("../calibration-data/criteria/aapm-tg18.toml")),
+    ("jesra-x0093.toml", include_str!("../../calibration-data/criteria/jesra-x0093.toml")),
+    ("iec-62563-2.toml", include_str!("../../calibration-data/criteria/iec-62563-2.toml")),
+    ("aapm-tg18.toml", include_str!("../../calibration-data/criteria/aapm-tg18.toml")),
 ];
 
 /// The kind of test a limit belongs to.
@@ -439,12 +440,6 @@ impl Criteria {
     }
 }
 
-/// Hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,7 +458,7 @@ mod tests {
     #[test]
     fn jesra_grade_table() {
         // JESRA X-0093*B-2017 grade table as printed by LG Electronics Japan
-        // (STANDARDS.md §4): L'max ≥ 350/170/100, r' ≥ 250/250/100, Kδ ≤ 10/15/30 %.
+        // (calibration-data/STANDARDS.md, "JESRA X-0093 grades and limits"): L'max ≥ 350/170/100, r' ≥ 250/250/100, Kδ ≤ 10/15/30 %.
         let c = Criteria::built_in_for("jesra-x0093").unwrap();
         let want =
             [("1a", 350.0, 250.0, 10.0), ("1b", 170.0, 250.0, 15.0), ("2", 100.0, 100.0, 30.0)];

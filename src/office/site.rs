@@ -8,9 +8,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bench::DisplayModel;
-use crate::criteria::Criteria;
-use crate::measurement::MeterSetup;
+use crate::measuring::simulated_display::DisplayModel;
+use crate::numbers::measurement::MeterSetup;
+use crate::standards::criteria::Criteria;
 
 /// The facility.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -65,6 +65,26 @@ fn eight() -> u8 {
     8
 }
 
+impl DisplayConfig {
+    /// The display as a session header names it: maker, model, serial and
+    /// location (those given), comma-separated.
+    pub fn description(&self) -> String {
+        [&self.maker, &self.model, &self.serial, &self.location]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Rd for a session's Lamb = Rd · E: the display's own, else its
+    /// simulated twin's (so a simulated display configured without an Rd
+    /// still gets a Lamb).
+    pub fn session_rd_cd_m2_per_lx(&self) -> Option<f64> {
+        self.rd_cd_m2_per_lx.or_else(|| self.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx))
+    }
+}
+
 /// A meter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,6 +101,17 @@ pub struct MeterConfig {
     pub serial: String,
     /// Date of the last calibration (YYYY-MM-DD).
     pub calibration_date: Option<String>,
+}
+
+impl MeterConfig {
+    /// True when the meter's last calibration is more than a year (365 days)
+    /// before `today`; false when the date is not known.
+    pub fn calibration_overdue(&self, today: chrono::NaiveDate) -> bool {
+        self.calibration_date
+            .as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .is_some_and(|d| (today - d).num_days() > 365)
+    }
 }
 
 /// An operator.
@@ -238,6 +269,22 @@ impl Site {
     pub fn operator(&self, id: &str) -> Option<&OperatorConfig> {
         self.operators.iter().find(|o| o.id == id)
     }
+
+    /// The meter `given` names, as a selector and a calibration date: a
+    /// meter id of this site brings its selector and date; anything else is
+    /// taken as a selector (`ls100:/dev/ttyUSB0`, `sim`).
+    pub fn meter_selector(&self, given: &str) -> (String, Option<String>) {
+        match self.meter(given) {
+            Some(m) => (m.selector.clone(), m.calibration_date.clone()),
+            None => (given.to_string(), None),
+        }
+    }
+
+    /// The name of the operator `given` names: an operator id of this site
+    /// gives its full name; anything else is taken as the name.
+    pub fn operator_name(&self, given: &str) -> String {
+        self.operator(given).map_or_else(|| given.to_string(), |o| o.name.clone())
+    }
 }
 
 /// Append a display to the site file at `path` (creating it), keeping the
@@ -300,6 +347,44 @@ mod tests {
         assert_eq!(site.display("rr2", &path).unwrap().location, "読影室1");
         let err = add_display(&path, &display("rr1")).unwrap_err().to_string();
         assert!(err.contains("defined twice"), "{err}");
+    }
+
+    #[test]
+    fn rd_falls_back_to_the_simulated_twin() {
+        let mut d = display("rr1");
+        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd");
+        d.simulation = Some(DisplayModel { rd_cd_m2_per_lx: 0.02, ..DisplayModel::default() });
+        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd comes first");
+        d.rd_cd_m2_per_lx = None;
+        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.02), "else the twin's");
+        d.simulation = None;
+        assert_eq!(d.session_rd_cd_m2_per_lx(), None, "else none: Lamb only if measured");
+    }
+
+    #[test]
+    fn sessions_name_displays_meters_and_operators_from_the_site() {
+        let mut d = display("rr1");
+        assert_eq!(d.description(), "EIZO, RX660, 123, 読影室1");
+        d.serial.clear();
+        assert_eq!(d.description(), "EIZO, RX660, 読影室1");
+        let site = Site::parse(
+            "[[meter]]\nid = \"ls\"\nselector = \"ls100:/dev/ttyUSB0\"\n\
+             calibration_date = \"2025-11-20\"\n\
+             [[operator]]\nid = \"kt\"\nname = \"Keiko Tanaka\"\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            site.meter_selector("ls"),
+            ("ls100:/dev/ttyUSB0".to_string(), Some("2025-11-20".to_string()))
+        );
+        assert_eq!(site.meter_selector("sim-t10a"), ("sim-t10a".to_string(), None));
+        assert_eq!(site.operator_name("kt"), "Keiko Tanaka");
+        assert_eq!(site.operator_name("Ken Sato"), "Ken Sato");
+        let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let meter = &site.meters[0];
+        assert!(!meter.calibration_overdue(day("2026-11-20")), "365 days: not yet");
+        assert!(meter.calibration_overdue(day("2026-11-21")));
     }
 
     #[test]

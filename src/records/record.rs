@@ -9,9 +9,9 @@
 //! readings.
 //!
 //! Authenticity requirement (JESRA X-0093 record keeping after JSRT's
-//! guideline, as taught in the seed lecture): no falsification,
-//! overwriting or erasure; every addition or change recorded with who and
-//! when.
+//! guideline, as taught; calibration-data/STANDARDS.md, "What a record must
+//! hold"): no falsification, overwriting or erasure; every addition or
+//! change recorded with who and when.
 
 use std::io::Write;
 use std::path::Path;
@@ -19,12 +19,13 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::analysis::{self, Analysis, AnalysisError, AnalysisOptions};
-use crate::criteria::{Criteria, CriteriaError, sha256_hex};
-use crate::journal::{self, Journal, JournalError, Line};
-use crate::measurement::InputError;
-use crate::session::Session;
-use crate::store::Store;
+use crate::numbers::digest::sha256_hex;
+use crate::records::clock::{self, Clock};
+use crate::records::journal::{self, Journal, JournalError, Line};
+use crate::records::session::{Session, SessionFileError};
+use crate::records::store::Store;
+use crate::standards::analysis::{self, Analysis, AnalysisError, AnalysisOptions};
+use crate::standards::criteria::{Criteria, CriteriaError};
 
 /// The format name written in every record.
 pub const FORMAT: &str = "monqc-record";
@@ -98,7 +99,7 @@ pub struct IndexEntry {
     /// Grade.
     pub grade: String,
     /// Test type.
-    pub test: crate::criteria::TestType,
+    pub test: crate::standards::criteria::TestType,
     /// Overall verdict.
     pub overall: analysis::Outcome,
     /// When finalised.
@@ -130,7 +131,7 @@ pub enum RecordError {
     Journal(#[from] JournalError),
     /// The session cannot be read.
     #[error(transparent)]
-    Session(#[from] InputError),
+    Session(#[from] SessionFileError),
     /// The session cannot be analysed.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
@@ -146,10 +147,6 @@ pub enum RecordError {
     /// The file is not a record.
     #[error("{0}")]
     Malformed(String),
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 impl Record {
@@ -179,6 +176,8 @@ pub struct Finalising<'a> {
     pub options: AnalysisOptions,
     /// The baseline record (constancy), by id.
     pub baseline: Option<(&'a str, &'a Record)>,
+    /// Stamps the record's `finalised_at`.
+    pub clock: Clock,
 }
 
 /// Freeze a session into a record: analyse it, write the record under its
@@ -218,7 +217,7 @@ fn finalise_unlocked(store: &Store, f: Finalising<'_>) -> Result<(String, Record
         format: FORMAT.into(),
         version: VERSION,
         software: f.software.into(),
-        finalised_at: now(),
+        finalised_at: clock::timestamp(f.clock),
         finalised_by: f.by.into(),
         session_file: session_file.clone(),
         journal: verified.lines,

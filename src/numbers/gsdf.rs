@@ -157,7 +157,7 @@ impl fmt::Display for TableRow {
 /// informative: its values are the Barten-model levels the §7.1 formula was
 /// fitted to, so the two agree to the printed digit only up to j ≈ 112 and
 /// differ by at most 1.9e-5 relative above (0.074 cd/m² at j = 1023).
-pub const TABLE_B1_CSV: &str = include_str!("../calibration-data/reference/gsdf-table-b1.csv");
+pub const TABLE_B1_CSV: &str = include_str!("../../calibration-data/reference/gsdf-table-b1.csv");
 
 /// One row of Table B-1 exactly as the standard prints it.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -6,13 +6,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::contrast_response::{
+use crate::numbers::contrast_response::{
     ContrastOptions, ContrastResponse, ContrastResponseError, ExpectedContrast, JndInverse,
     contrast_response,
 };
-use crate::criteria::{Basis, Comparison, Criteria, CriteriaError, Item, TestType};
-use crate::measurement::{Ambient, Judgement, MeasurementSet, MeterSetup, Origin};
-use crate::metrics::{self, UniformityDefinition};
+use crate::numbers::measurement::{Ambient, Judgement, MeasurementSet, MeterSetup, Origin};
+use crate::numbers::uniformity::{self, UniformityDefinition};
+use crate::numbers::{colour, luminance};
+use crate::standards::criteria::{Basis, Comparison, Criteria, CriteriaError, Item, TestType};
 
 /// The result of a verdict.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,7 +332,7 @@ pub fn analyse(
                 .map(|r| BaselineComparison {
                     lmax_cd_m2: r.lmax,
                     lmin_cd_m2: r.lmin,
-                    luminance_ratio: metrics::luminance_ratio(r.lmax, r.lmin),
+                    luminance_ratio: luminance::luminance_ratio(r.lmax, r.lmin),
                     kdelta_percent: r.contrast.kdelta_percent,
                     lmax_change_percent: 100.0 * (response.lmax - r.lmax) / r.lmax,
                 })
@@ -342,23 +343,23 @@ pub fn analyse(
     let ambient_ratio = set
         .ambient
         .zip(response.as_ref())
-        .map(|(a, r)| metrics::ambient_ratio(a.lamb_cd_m2, r.lmin));
+        .map(|(a, r)| luminance::ambient_ratio(a.lamb_cd_m2, r.lmin));
     let uniformity_definition = criteria.standard.uniformity;
     let uniform_l: Vec<f64> =
         set.uniformity.iter().map(|u| set.total_luminance_cd_m2(u.luminance_cd_m2)).collect();
-    let uniformity_percent = metrics::uniformity_percent(uniformity_definition, &uniform_l);
+    let uniformity_percent = uniformity::uniformity_percent(uniformity_definition, &uniform_l);
     let uniformity_deviation_from_median_percent =
-        metrics::uniformity_percent(UniformityDefinition::DeviationFromMedian, &uniform_l);
+        uniformity::uniformity_percent(UniformityDefinition::DeviationFromMedian, &uniform_l);
     let uniform_xy: Vec<_> =
         set.uniformity.iter().filter_map(|u| u.chromaticity.map(|c| (u.position, c))).collect();
-    let chromaticity_max_delta_uv = metrics::max_pairwise_delta_uv(&uniform_xy);
+    let chromaticity_max_delta_uv = colour::max_pairwise_delta_uv(&uniform_xy);
     let tracking: Vec<_> = set
         .response
         .iter()
         .filter_map(|r| r.chromaticity.map(|c| (r.luminance_cd_m2, c)))
         .collect();
-    let greyscale_tracking_delta_uv = metrics::greyscale_tracking_delta_uv(&tracking);
-    let luminance_ratio = response.as_ref().map(|r| metrics::luminance_ratio(r.lmax, r.lmin));
+    let greyscale_tracking_delta_uv = colour::greyscale_tracking_delta_uv(&tracking);
+    let luminance_ratio = response.as_ref().map(|r| luminance::luminance_ratio(r.lmax, r.lmin));
     let kdelta_percent = response.as_ref().map(|r| r.contrast.kdelta_percent);
 
     let no_response = || "no luminance response measured".to_string();

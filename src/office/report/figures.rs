@@ -1,0 +1,168 @@
+//! The figures: contrast response against the GSDF, luminance response
+//! against its target, trends over the display's records (constancy), and
+//! the uniformity map.
+
+use monqc_reports::{
+    Block, ContrastResponse as CrFigure, Figure, FigureSpec, Label, Lang, LuminanceResponse, Point,
+    Trend, TrendPoint, UniformityCell, UniformityMap,
+};
+
+use super::limit_of;
+use crate::numbers::gsdf;
+use crate::numbers::measurement::{MeasurementSet, Position};
+use crate::records::record::IndexEntry;
+use crate::standards::analysis::Analysis;
+use crate::standards::criteria::{Item, TestType};
+
+/// Every figure the record has data for, in report order.
+pub(super) fn blocks(
+    a: &Analysis,
+    history: &[IndexEntry],
+    set: &MeasurementSet,
+    lang: Lang,
+) -> Vec<Block> {
+    let mut blocks = responses(a, lang);
+    if !history.is_empty() && a.test == TestType::Constancy {
+        blocks.extend(trends(a, history, lang));
+    }
+    blocks.extend(uniformity(set, a, lang));
+    blocks
+}
+
+/// GSDF luminance at JND index `j`, clamped to the GSDF's range.
+fn gsdf_l(j: f64) -> f64 {
+    gsdf::luminance_cd_m2(j.clamp(gsdf::JND_INDEX_MIN, gsdf::JND_INDEX_MAX)).unwrap_or(f64::NAN)
+}
+
+/// Figures 1 and 2: contrast response and luminance response.
+fn responses(a: &Analysis, lang: Lang) -> Vec<Block> {
+    let Some(cr) = &a.contrast_response else { return Vec::new() };
+    let width =
+        cr.jnd_per_ddl * f64::from(cr.intervals.first().map_or(15, |i| i.ddl_high - i.ddl_low));
+    let (lo, hi) = (cr.jnd_index_min + width / 2.0, cr.jnd_index_max - width / 2.0);
+    // The expected contrast per JND over a window as wide as one measured
+    // interval: it passes exactly through the expected value of each interval.
+    let expected = (0..=80)
+        .map(|k| {
+            let jm = lo + (hi - lo) * f64::from(k) / 80.0;
+            let (l0, l1) = (gsdf_l(jm - width / 2.0), gsdf_l(jm + width / 2.0));
+            Point::new(jm, 2.0 * (l1 - l0) / (l1 + l0) / width)
+        })
+        .collect();
+    let measured = cr
+        .intervals
+        .iter()
+        .map(|i| Point::new(i.jnd_index_mean, i.measured_contrast_per_jnd))
+        .collect();
+    let contrast = Block::Figure(Figure {
+        caption: lang.fill(Label::FigureContrastResponse, &[&format!("{:.2}", cr.kdelta_percent)]),
+        spec: FigureSpec::ContrastResponse(CrFigure {
+            measured,
+            expected,
+            tolerance_fraction: limit_of(a, Item::Kdelta).unwrap_or(10.0) / 100.0,
+            log_y: true,
+        }),
+        height_mm: 75.0,
+    });
+    let first = cr.intervals.first().map_or(0, |i| i.ddl_low);
+    let last = cr.intervals.last().map_or(255, |i| i.ddl_high);
+    let mut measured: Vec<Point> = cr
+        .intervals
+        .iter()
+        .map(|i| Point::new(f64::from(i.ddl_low), i.luminance_low_cd_m2))
+        .collect();
+    if let Some(i) = cr.intervals.last() {
+        measured.push(Point::new(f64::from(i.ddl_high), i.luminance_high_cd_m2));
+    }
+    let target = (0..=64)
+        .map(|k| {
+            let d = f64::from(first) + f64::from(last - first) * f64::from(k) / 64.0;
+            Point::new(d, gsdf_l(cr.jnd_index_min + (d - f64::from(first)) * cr.jnd_per_ddl))
+        })
+        .collect();
+    let luminance = Block::Figure(Figure {
+        caption: lang.label(Label::FigureLuminanceResponse).into(),
+        spec: FigureSpec::LuminanceResponse(LuminanceResponse { measured, target }),
+        height_mm: 70.0,
+    });
+    vec![contrast, luminance]
+}
+
+/// Trends of L'max, κδ and r' over the display's records, with the
+/// baseline and the limits; a metric with fewer than two points has none.
+fn trends(a: &Analysis, history: &[IndexEntry], lang: Lang) -> Vec<Block> {
+    let base = a.baseline.as_ref();
+    let label = |e: &IndexEntry| e.finalised_at.get(..10).unwrap_or("").to_string();
+    let series = |f: &dyn Fn(&IndexEntry) -> Option<f64>| -> Vec<TrendPoint> {
+        history
+            .iter()
+            .filter_map(|e| f(e).map(|v| TrendPoint { label: label(e), value: v }))
+            .collect()
+    };
+    let lmax_limits: Vec<f64> =
+        limit_of(a, Item::Lmax).into_iter().chain(base.map(|b| b.lmax_cd_m2 * 0.9)).collect();
+    let mut blocks = Vec::new();
+    for (metric, points, baseline, limits) in [
+        ("L'max (cd/m²)", series(&|e| e.lmax_cd_m2), base.map(|b| b.lmax_cd_m2), lmax_limits),
+        (
+            "κδ (%)",
+            series(&|e| e.kdelta_percent),
+            base.map(|b| b.kdelta_percent),
+            limit_of(a, Item::Kdelta).into_iter().collect(),
+        ),
+        (
+            "r'",
+            series(&|e| e.luminance_ratio),
+            base.map(|b| b.luminance_ratio),
+            limit_of(a, Item::LuminanceRatio).into_iter().collect(),
+        ),
+    ] {
+        if points.len() < 2 {
+            continue;
+        }
+        blocks.push(Block::Figure(Figure {
+            caption: lang.fill(Label::FigureTrend, &[&metric]),
+            spec: FigureSpec::Trend(Trend { metric: metric.into(), points, baseline, limits }),
+            height_mm: 55.0,
+        }));
+    }
+    blocks
+}
+
+/// Figure 3: the uniformity points' deviation from the centre.
+fn uniformity(set: &MeasurementSet, a: &Analysis, lang: Lang) -> Option<Block> {
+    let centre = set.uniformity.iter().find(|u| u.position == Position::Centre)?;
+    let lc = set.total_luminance_cd_m2(centre.luminance_cd_m2);
+    let cells = set
+        .uniformity
+        .iter()
+        .map(|u| {
+            let (row, col) = match u.position {
+                Position::TopLeft => (0, 0),
+                Position::TopRight => (0, 2),
+                Position::Centre => (1, 1),
+                Position::BottomLeft => (2, 0),
+                Position::BottomRight => (2, 2),
+            };
+            let l = set.total_luminance_cd_m2(u.luminance_cd_m2);
+            UniformityCell {
+                row,
+                col,
+                value: format!("{l:.1} cd/m²"),
+                deviation_percent: 100.0 * (l - lc) / lc,
+            }
+        })
+        .collect();
+    let limit = limit_of(a, Item::Uniformity).unwrap_or(30.0);
+    let uniformity = a.uniformity_percent.map_or("—".into(), |u| format!("{u:.1} %"));
+    Some(Block::Figure(Figure {
+        caption: lang.fill(Label::FigureUniformity, &[&uniformity]),
+        spec: FigureSpec::UniformityMap(UniformityMap {
+            rows: 3,
+            cols: 3,
+            cells,
+            deviation_limit_percent: limit,
+        }),
+        height_mm: 60.0,
+    }))
+}
