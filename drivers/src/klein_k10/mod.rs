@@ -104,9 +104,10 @@ impl KleinK10 {
                 if attempt > 0 {
                     self.exchange.link().discard_input();
                     self.exchange.send(&codec::encode_command(codec::MEASURE))?;
-                    self.exchange
-                        .link()
-                        .drain(Duration::from_millis(150), deadline.cap(STREAM_DRAIN))?;
+                    // Everything for up to a second, or until half a second
+                    // of quiet: the reply to this N5 may come late,
+                    // behind the stream's last bytes.
+                    self.exchange.link().drain(STREAM_DRAIN / 2, deadline.cap(STREAM_DRAIN))?;
                 }
                 let raw = self.ask(
                     codec::IDENTIFY,
