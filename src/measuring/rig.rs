@@ -111,8 +111,9 @@ pub enum RigError {
         path: PathBuf,
         /// The session id (the file name without `.jsonl`).
         session: String,
-        /// Why it stopped.
-        source: SequenceError,
+        /// Why it stopped (boxed: a Windows `PathBuf` is larger, and the
+        /// error must stay small enough to return by value).
+        source: Box<SequenceError>,
     },
 }
 
@@ -373,7 +374,7 @@ impl Rig {
             let path = writer.path().to_path_buf();
             let session =
                 path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            RigError::Interrupted { path, session, source }
+            RigError::Interrupted { path, session, source: Box::new(source) }
         })
     }
 }
