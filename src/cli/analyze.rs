@@ -7,7 +7,10 @@ use clap::{Args, ValueEnum};
 use monqc::numbers::contrast_response::{ExpectedContrast, JndInverse};
 use monqc::numbers::measurement::{Ambient, LambSource, MeasurementSet, MeterSetup};
 use monqc::records::csv_input::{self, CsvContext};
+use monqc::records::file_kind::{self, FileKind};
 use monqc::records::session;
+use monqc::records::text_file;
+use monqc::records::values;
 use monqc::standards::analysis::{self, AnalysisOptions};
 use monqc::standards::criteria::{Criteria, TestType};
 
@@ -104,16 +107,16 @@ pub struct Loaded {
 
 /// The ambient light given on the command line, if any.
 fn ambient_from_args(args: &AnalyzeArgs) -> anyhow::Result<Option<Ambient>> {
-    for (flag, value, unit) in [
-        ("--lamb", args.lamb, "a luminance in cd/m²"),
-        ("--illuminance", args.illuminance, "an illuminance in lx"),
-        ("--rd", args.rd, "a reflection coefficient in cd·m⁻²·lx⁻¹"),
-    ] {
-        if let Some(v) = value
-            && (!v.is_finite() || v < 0.0)
-        {
-            bail!("{flag} {v}: give {unit}, finite and not negative");
-        }
+    // Range and sense, with the value quoted short (REDTEAM U4: 1e308 was
+    // printed as 309 digits; W5: an Rd of 0 or above 1/π).
+    if let Some(v) = args.lamb {
+        values::luminance("--lamb", v)?;
+    }
+    if let Some(v) = args.illuminance {
+        values::illuminance("--illuminance", v)?;
+    }
+    if let Some(v) = args.rd {
+        values::rd("--rd", v)?;
     }
     Ok(match (args.lamb, args.illuminance, args.rd) {
         (Some(lamb), e, _) => {
@@ -143,12 +146,11 @@ fn load(
     override_session: bool,
     bits: Option<u8>,
 ) -> anyhow::Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}; check the path", path.display()))?;
-    if session::looks_like_session(&text) {
+    let text = text_file::read(path)?;
+    if file_kind::recognise(&text, path)? == FileKind::Session {
         let s = session::parse(&text, path)?;
         for w in &s.warnings {
-            eprintln!("monqc: warning: {w}");
+            note!("monqc: warning: {w}");
         }
         let mut set = s.measurement_set(path);
         if let Some(m) = method {
@@ -182,9 +184,19 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         .or_else(|| loaded.session.as_ref().map(|s| s.standard.clone()))
         .unwrap_or_else(|| "jesra-x0093".into());
     let criteria = match &args.criteria {
-        Some(path) => Criteria::load(path)?,
+        Some(path) => Criteria::parse(&text_file::read(path)?, &path.display().to_string())?,
         None => Criteria::built_in_for(&standard)?,
     };
+    // REDTEAM U7: `--standard` was silently ignored next to `--criteria`.
+    if let (Some(asked), Some(path)) = (&args.standard, &args.criteria)
+        && !criteria.standard.id.eq_ignore_ascii_case(asked)
+    {
+        bail!(
+            "--standard {asked} and --criteria {} (a table for {}) disagree; give one of them",
+            path.display(),
+            criteria.standard.id
+        );
+    }
     let grade =
         match args.grade.clone().or_else(|| loaded.session.as_ref().map(|s| s.grade.clone())) {
             Some(g) => g,
@@ -211,7 +223,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         })
         .transpose()?;
     if test == TestType::Acceptance && baseline.is_some() {
-        eprintln!("monqc: note: --baseline is only used by constancy tests (--test constancy)");
+        note!("monqc: note: --baseline is only used by constancy tests (--test constancy)");
     }
     let options = AnalysisOptions {
         grade,

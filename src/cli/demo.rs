@@ -90,23 +90,6 @@ enum SetupArg {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    for (name, v) in [
-        ("--lmax", args.lmax),
-        ("--lmin", args.lmin),
-        ("--illuminance", args.illuminance),
-        ("--rd", args.rd),
-    ] {
-        anyhow::ensure!(
-            v.is_finite() && v >= 0.0,
-            "{name} {v}: give a finite, non-negative number"
-        );
-    }
-    anyhow::ensure!(
-        args.lmin < args.lmax,
-        "--lmin {} must be below --lmax {}",
-        args.lmin,
-        args.lmax
-    );
     anyhow::ensure!(
         args.time_scale.is_finite() && args.time_scale > 0.0,
         "--time-scale {}: give a positive factor",
@@ -142,6 +125,20 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         ..DisplayModel::default()
     };
+    // Every number of the panel and room is checked before a reading is
+    // taken (REDTEAM D7: `--noise NaN` was journalled as `null`).
+    model.check(&|field| {
+        match field {
+            "lmax_cd_m2" => "--lmax",
+            "lmin_cd_m2" => "--lmin",
+            "illuminance_lx" => "--illuminance",
+            "rd_cd_m2_per_lx" => "--rd",
+            "corner_falloff" => "--corner-falloff",
+            "noise_relative" => "--noise",
+            other => other,
+        }
+        .to_string()
+    })?;
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
     let store = Store::open(&data_dir()?)?;
@@ -157,7 +154,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
     let (meter, illuminance_meter) =
         rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
-    eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
+    note!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade: args.grade.clone(),
@@ -188,12 +185,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, args.json)?;
-    eprintln!("session file: {}", path.display());
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("session file: {}", path.display());
+    note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
         let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
-        eprintln!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
+        note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
-    eprintln!("re-analyse it with: monqc analyze {}", path.display());
+    note!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

@@ -8,6 +8,27 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+/// Print a line on stderr for the person watching (progress, notes,
+/// warnings). A closed stderr — a log viewer that quit, a dropped ssh
+/// session — never stops a session: the line is dropped (REDTEAM X4;
+/// `eprintln!` panics there). Use it for every line on stderr.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Print a line on stdout, returning the write's result: a closed stdout
+/// (`monqc history d1 | head -1`) ends the command quietly instead of
+/// panicking as `println!` does.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*)
+    }};
+}
+
 mod analyze;
 mod demo;
 mod gsdf;
@@ -88,27 +109,72 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::CriteriaFailed) => ExitCode::from(1),
         Err(err) => {
-            // A closed pipe (`monqc gsdf table | head`) is not an error.
-            if err.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            // A closed pipe (`monqc gsdf table | head`, `analyze --json |
+            // head -c 10`) is not an error.
+            if err.chain().any(is_broken_pipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("monqc: error: {err}");
+            note!("monqc: error: {}", shown(&err.to_string()));
             // Library errors often quote their cause already; print only
             // causes that add something.
             let mut said = err.to_string();
             for cause in err.chain().skip(1) {
                 let text = cause.to_string();
                 if !said.contains(&text) {
-                    eprintln!("  caused by: {text}");
+                    note!("  caused by: {}", shown(&text));
                     said.push_str(&text);
                 }
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// True for a write to a closed pipe, also inside serde_json's error.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == BrokenPipe)
+        || e.downcast_ref::<serde_json::Error>()
+            .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
+}
+
+/// The most characters of one error message printed.
+const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// An error message as printed (REDTEAM U4, U7): control characters other
+/// than line breaks escaped (a terminal never receives escape sequences from
+/// a file), a dependency's source path shortened to the crate
+/// (`…/.cargo/registry/src/index…/winit-0.30.13/src/x.rs` → `winit-0.30.13/src/x.rs`),
+/// and at most [`MAX_MESSAGE_CHARS`] characters. Library messages quote
+/// input short already; this is the net under every other message.
+fn shown(message: &str) -> String {
+    let mut out = String::new();
+    for word in message.split_inclusive(' ') {
+        match word.find("/.cargo/registry/src/") {
+            Some(at) => {
+                let rest = &word[at + "/.cargo/registry/src/".len()..];
+                // Skip the registry index directory, keep crate-version/….
+                let start = word[..at].rfind([' ', '(', '`']).map_or(0, |i| i + 1);
+                out.push_str(&word[..start]);
+                out.push_str(rest.split_once('/').map_or(rest, |(_, krate)| krate));
+            }
+            None => out.push_str(word),
+        }
+    }
+    let total = out.chars().count();
+    let mut printed: String = out
+        .chars()
+        .take(MAX_MESSAGE_CHARS)
+        .flat_map(|c| {
+            let escape = c != '\n' && monqc::records::values::is_unseen(c);
+            let escaped: Vec<char> = if escape { c.escape_debug().collect() } else { vec![c] };
+            escaped
+        })
+        .collect();
+    if total > MAX_MESSAGE_CHARS {
+        printed.push_str(&format!(" … ({} more characters)", total - MAX_MESSAGE_CHARS));
+    }
+    printed
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -126,5 +192,25 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Displays(args) => records::displays(args),
         Command::Meters(args) => meters::run(args),
         Command::Patterns(args) => patterns::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_printed_escaped_short_and_without_build_paths() {
+        assert_eq!(shown("a\u{1b}[31mred\nnext"), "a\\u{1b}[31mred\nnext");
+        let winit = "cannot open the window: os error at /root/.cargo/registry/src/\
+                     index.crates.io-1949cf8c6b5b557f/winit-0.30.13/src/platform_impl/linux/mod.rs:770: \
+                     no display";
+        assert_eq!(
+            shown(winit),
+            "cannot open the window: os error at winit-0.30.13/src/platform_impl/linux/mod.rs:770: \
+             no display"
+        );
+        let long = shown(&"x".repeat(10_000));
+        assert!(long.ends_with(" … (8000 more characters)") && long.len() < 2100, "{}", long.len());
     }
 }

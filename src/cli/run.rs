@@ -10,6 +10,7 @@ use monqc::measuring::lifecycle::{self, NewSession};
 use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
+use monqc::office::typed_text::{self, Lines};
 use monqc::records::record;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
@@ -156,7 +157,7 @@ fn complete(
     drop(writer);
     let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())?;
     if header.test == TestType::Constancy && baseline.is_none() {
-        eprintln!(
+        note!(
             "monqc: note: display {} has no acceptance record; the constancy items against the \
              baseline are not evaluated",
             header.display_id
@@ -165,7 +166,7 @@ fn complete(
     let (id, record) =
         lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("record: {}", store.record_path(&id).display());
     Ok(outcome)
 }
 
@@ -200,7 +201,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
-        eprintln!(
+        note!(
             "monqc: warning: meter {meter_arg} was last calibrated on {}, over a year ago",
             m.calibration_date.as_deref().unwrap_or_default()
         );
@@ -228,6 +229,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     };
+    // REDTEAM D8: a name the report font cannot print is refused now, not
+    // when the record's PDF is made.
+    typed_text::check("--operator", &operator, Lines::One)?;
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade,
@@ -242,7 +246,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let path = store.session_path(&id);
     let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
-    eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
+    note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
     complete(&store, &header, rig, writer, Default::default(), &args.common)
 }
 
@@ -264,15 +268,15 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     // A finished session is never written to again: show its record.
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(entry) = record::find_by_session(&store, &file_name)? {
-        eprintln!("session {} was already finalised as record {}", args.session, entry.record);
+        note!("session {} was already finalised as record {}", args.session, entry.record);
         let record = record::load(&store, &entry.record)?;
         let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        eprintln!("record: {}", store.record_path(&entry.record).display());
+        note!("record: {}", store.record_path(&entry.record).display());
         return Ok(outcome);
     }
     let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
     for w in &session.warnings {
-        eprintln!("monqc: note: {w}");
+        note!("monqc: note: {w}");
     }
     let header = session.header.clone();
     let site = Site::load(&store.site_file())?;
@@ -281,7 +285,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, &args.common, &stem)?;
     let done = session.steps_done();
-    eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
+    note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),

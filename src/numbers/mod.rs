@@ -9,4 +9,5 @@ pub mod digest;
 pub mod gsdf;
 pub mod luminance;
 pub mod measurement;
+pub mod spectrum_locus;
 pub mod uniformity;

@@ -355,6 +355,13 @@ pub fn resolve(store: &Store, what: &str) -> Result<String, RecordError> {
         let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         return Ok(stem);
     }
+    if !what.is_empty() && what.len() < 8 && what.chars().all(|c| c.is_ascii_hexdigit()) {
+        // REDTEAM U7: a 7-character prefix said "no record".
+        return Err(RecordError::Malformed(format!(
+            "`{what}` is too short to name a record: give at least 8 characters of its id \
+             (`monqc history DISPLAY` lists them)"
+        )));
+    }
     if what.len() < 8 || !what.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(RecordError::NotFound(what.into()));
     }

@@ -17,6 +17,7 @@ use crate::numbers::measurement::{
 };
 use crate::records::clock::{self, Clock};
 use crate::records::journal::{self, Journal, JournalError};
+use crate::records::values::{self, ValueError};
 use crate::standards::criteria::TestType;
 use crate::standards::procedure::step_id;
 
@@ -198,6 +199,9 @@ pub enum SessionWriteError {
     /// The journal could not be created or appended to.
     #[error("{0}; the readings before this one are safe in the file")]
     Journal(#[from] JournalError),
+    /// A value that cannot be right was refused before it was journalled.
+    #[error("{0}; it was not written to the session file")]
+    Value(#[from] ValueError),
 }
 
 /// Appends readings to a session journal, each synced before returning.
@@ -214,6 +218,7 @@ impl SessionWriter {
         header: &SessionHeader,
         clock: Clock,
     ) -> Result<Self, SessionWriteError> {
+        values::header(header)?;
         let body = serde_json::to_value(header).expect("header serialises");
         Ok(Self { journal: Journal::create(path, &body)?, clock })
     }
@@ -223,6 +228,7 @@ impl SessionWriter {
     pub fn resume(path: &Path, clock: Clock) -> Result<(Self, Session), SessionResumeError> {
         let (journal, verified) = Journal::open_append(path)?;
         let session = Session::from_verified(&verified, path)?;
+        values::session(&session, path)?;
         let mut writer = Self { journal, clock };
         if verified.torn_tail_bytes > 0 {
             writer.append(&SessionEntry::Note {
@@ -239,6 +245,9 @@ impl SessionWriter {
 
     /// Append one reading and sync it to disk.
     pub fn append(&mut self, entry: &SessionEntry) -> Result<(), SessionWriteError> {
+        // The DDL's range is checked when the session is read (the header
+        // holds the bit depth); every number is checked here.
+        values::entry(entry, 16)?;
         let body = serde_json::to_value(entry).expect("entry serialises");
         Ok(self.journal.append(&body)?)
     }
@@ -317,10 +326,13 @@ pub fn read(path: &Path) -> Result<Session, SessionFileError> {
     parse(&text, path)
 }
 
-/// Parse session text; `path` is used in messages.
+/// Parse session text and check its values ([`values::session`]); `path`
+/// is used in messages.
 pub fn parse(text: &str, path: &Path) -> Result<Session, SessionFileError> {
     let verified = journal::verify(text, path)?;
-    Session::from_verified(&verified, path)
+    let session = Session::from_verified(&verified, path)?;
+    values::session(&session, path)?;
+    Ok(session)
 }
 
 impl Session {
@@ -547,6 +559,52 @@ mod tests {
             "the resume is on record, stamped by the clock given"
         );
         assert_eq!(s.entries.len(), 3);
+    }
+
+    /// REDTEAM D7: a NaN reading was journalled as `null` and the session
+    /// could never be read again. Now it is refused before it is written.
+    #[test]
+    fn impossible_values_are_never_journalled() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
+        for bad in [response(0, f64::NAN), response(0, -219.4), response(0, f64::INFINITY)] {
+            let err = w.append(&bad).unwrap_err().to_string();
+            assert!(err.contains("it was not written"), "{err}");
+        }
+        let ill = SessionEntry::Illuminance {
+            illuminance_lx: -50.0,
+            raw: String::new(),
+            at: String::new(),
+        };
+        assert!(w.append(&ill).unwrap_err().to_string().contains("cannot be negative"));
+        w.append(&response(0, 0.5)).unwrap();
+        let s = read(&path).unwrap();
+        assert_eq!(s.entries.len(), 1, "only the good reading is in the file");
+    }
+
+    /// REDTEAM C2 and W5: a header with 40 bits per DDL or a negative Rd.
+    #[test]
+    fn a_header_that_cannot_be_right_is_refused_when_written_and_when_read() {
+        let dir = tempfile::tempdir().unwrap();
+        for (h, want) in [
+            (SessionHeader { bit_depth: 40, ..header() }, "bit_depth 40: use 8 or 10"),
+            (
+                SessionHeader { rd_cd_m2_per_lx: Some(-1.0), ..header() },
+                "Rd -1: Rd must be above 0",
+            ),
+        ] {
+            let path = dir.path().join(format!("{}.jsonl", h.bit_depth));
+            let err = SessionWriter::create(&path, &h, fixed_clock).err().unwrap().to_string();
+            assert!(err.contains(want), "{err}");
+            // The same header written by hand (a crafted or foreign file).
+            let body = serde_json::to_value(&h).unwrap();
+            drop(Journal::create(&path, &body).unwrap());
+            let err = read(&path).unwrap_err().to_string();
+            assert!(err.contains(":1: ") && err.contains(want), "{err}");
+            assert!(SessionWriter::resume(&path, fixed_clock).is_err());
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("aapm-tg18.toml", include_str!("../../calibration-data/criteria/aapm-tg18.toml")),
 ];
 
+/// The most luminance-response readings a criteria table may ask for: every
+/// DDL of a 10-bit display.
+pub const MAX_RESPONSE_POINTS: usize = 1024;
+
 /// The kind of test a limit belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -345,6 +349,14 @@ impl Criteria {
         if raw.grades.is_empty() {
             return Err(invalid("no [[grade]] tables; a standard needs at least one grade".into()));
         }
+        // REDTEAM X3: 300 000 000 points allocated gigabytes, then aborted.
+        if !(2..=MAX_RESPONSE_POINTS).contains(&raw.standard.response_points) {
+            return Err(invalid(format!(
+                "[standard] response_points = {}: give 2 to {MAX_RESPONSE_POINTS} (the DDLs of \
+                 a 10-bit display; the standards ask for 18 or a few more)",
+                raw.standard.response_points
+            )));
+        }
         for (i, rule) in raw.rules.iter().enumerate() {
             let which = format!("rule {} ({})", i + 1, rule.item);
             if rule.tests.is_empty() {
@@ -514,5 +526,18 @@ usage = "u"
         assert!(Criteria::parse(&bad_grade, "t").unwrap_err().to_string().contains("grade `b`"));
         let unknown_key = format!("{base}colour = 1\n");
         assert!(matches!(Criteria::parse(&unknown_key, "t"), Err(CriteriaError::Syntax { .. })));
+    }
+
+    /// REDTEAM X3: a huge `response_points` allocated gigabytes, then aborted.
+    #[test]
+    fn response_points_are_bounded() {
+        let base = Criteria::built_in_for("jesra-x0093").unwrap().text;
+        for points in ["300000000", "1000000000000000", "0", "1", "1025"] {
+            let text = base.replace("response_points = 18", &format!("response_points = {points}"));
+            let err = Criteria::parse(&text, "t").unwrap_err().to_string();
+            assert!(err.contains("give 2 to 1024"), "{points}: {err}");
+        }
+        let text = base.replace("response_points = 18", "response_points = 1024");
+        assert_eq!(Criteria::parse(&text, "t").unwrap().standard.response_points, 1024);
     }
 }
