@@ -683,11 +683,14 @@ fn u4_offending_input_is_quoted_short_and_escaped() {
         &["`\\u{1b}[31m0.62` is not a number"],
     );
     assert!(!err.contains('\u{1b}'), "no escape sequence reaches the terminal");
-    refused(
-        &["analyze", "tests/data/kdelta/gsdf_like.csv", "--lamb", "1e308", "--grade", "1a"],
-        dir.path(),
-        &[],
-    );
+    for args in [
+        &["analyze", "tests/data/kdelta/gsdf_like.csv", "--lamb", "1e308", "--grade", "1a"][..],
+        &["gsdf", "jnd", "1e308"],
+        &["gsdf", "luminance", "1e308"],
+    ] {
+        let err = refused(args, dir.path(), &["1e308"]);
+        assert!(err.len() < 700, "{args:?}: {err}");
+    }
     let neg = refused(
         &["analyze", "tests/data/kdelta/gsdf_like.csv", "--lamb=-1e308", "--grade", "1a"],
         dir.path(),

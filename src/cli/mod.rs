@@ -161,6 +161,7 @@ fn shown(message: &str) -> String {
             None => out.push_str(word),
         }
     }
+    let out = short_numbers(&out);
     let total = out.chars().count();
     let mut printed: String = out
         .chars()
@@ -175,6 +176,43 @@ fn shown(message: &str) -> String {
         printed.push_str(&format!(" … ({} more characters)", total - MAX_MESSAGE_CHARS));
     }
     printed
+}
+
+/// Numbers of more than 20 digits written out in full (a library message
+/// quoting 1e308 with `{}` prints 309 digits) in exponent form. Only
+/// free-standing numbers: a digit run inside a hash or an id is kept.
+fn short_numbers(message: &str) -> String {
+    let chars: Vec<char> = message.chars().collect();
+    let mut out = String::with_capacity(message.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = chars[i].is_ascii_digit()
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.'));
+        if !starts {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        let mut point = false;
+        while end < chars.len()
+            && (chars[end].is_ascii_digit()
+                || (chars[end] == '.'
+                    && !point
+                    && chars.get(end + 1).is_some_and(char::is_ascii_digit)))
+        {
+            point |= chars[end] == '.';
+            end += 1;
+        }
+        let run: String = chars[i..end].iter().collect();
+        let free = end == chars.len() || !chars[end].is_alphanumeric();
+        match run.parse::<f64>() {
+            Ok(v) if free && run.len() > 20 => out.push_str(&format!("{v:e}")),
+            _ => out.push_str(&run),
+        }
+        i = end;
+    }
+    out
 }
 
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
@@ -210,6 +248,13 @@ mod tests {
             "cannot open the window: os error at winit-0.30.13/src/platform_impl/linux/mod.rs:770: \
              no display"
         );
+        let e308 = format!("luminance {} cd/m² is outside", "1".to_string() + &"0".repeat(308));
+        assert_eq!(shown(&e308), "luminance 1e308 cd/m² is outside");
+        let lmin = format!("L'min = 1{}.0000 cd/m²", "0".repeat(307));
+        assert_eq!(shown(&lmin), "L'min = 1e307 cd/m²");
+        let hash =
+            "record 0a1234567890123456789012345678901b changed; 0.25 cd/m², 3993.4040, DDL 255";
+        assert_eq!(shown(hash), hash, "ids and ordinary numbers as they are");
         let long = shown(&"x".repeat(10_000));
         assert!(long.ends_with(" … (8000 more characters)") && long.len() < 2100, "{}", long.len());
     }
