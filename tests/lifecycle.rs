@@ -59,8 +59,12 @@ fn start(
     let id = lifecycle::session_id(&format!("{display_id}-{test}"), clock);
     let sim = SimSettings::for_session(Some(DisplayModel::default()), 0.02, fault, &id);
     let mut rig = Rig::open(meter, Some("sim"), MeterSetup::Contact, 8, &sim, None).unwrap();
+    let site = monqc::measuring::rig::SiteMeter {
+        serial: None,
+        calibration_date: Some("2026-04-01".into()),
+    };
     let (meter, illuminance) =
-        rig.meter_infos(meter, Some("2026-04-01".into()), Some("sim")).unwrap();
+        rig.meter_infos(meter, site, Some("sim"), Default::default()).unwrap();
     let new = NewSession {
         standard: "jesra-x0093".into(),
         grade: "1A".into(),
@@ -71,6 +75,8 @@ fn start(
         display: "EIZO, RX660".into(),
         operator: "Keiko Tanaka".into(),
         rd_cd_m2_per_lx: Some(0.005),
+        only: None,
+        lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance, clock);
     let writer = SessionWriter::create(&store.session_path(&id), &header, clock).unwrap();

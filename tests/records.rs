@@ -40,10 +40,8 @@ fn finalise(
             software: "monqc test",
             criteria: &criteria,
             options: AnalysisOptions {
-                grade: "1a".into(),
-                test,
-                expected_contrast: None,
                 jnd_inverse: JndInverse::Exact,
+                ..AnalysisOptions::new("1a", test)
             },
             baseline,
             clock: finalised_clock,

@@ -24,6 +24,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("jesra-x0093.toml", include_str!("../../calibration-data/criteria/jesra-x0093.toml")),
     ("iec-62563-2.toml", include_str!("../../calibration-data/criteria/iec-62563-2.toml")),
     ("aapm-tg18.toml", include_str!("../../calibration-data/criteria/aapm-tg18.toml")),
+    ("din-6868-157.toml", include_str!("../../calibration-data/criteria/din-6868-157.toml")),
 ];
 
 /// The kind of test a limit belongs to.
@@ -55,6 +56,9 @@ impl fmt::Display for TestType {
 pub enum Item {
     /// L'max, in cd/m².
     Lmax,
+    /// Lmax, the display's own maximum luminance without ambient light, in
+    /// cd/m² (IEC 62563-1 Annex A samples list L'max and Lmax apart).
+    LmaxWithoutAmbient,
     /// Luminance ratio r' = L'max / L'min.
     LuminanceRatio,
     /// Kδ, the largest contrast-response error, in %.
@@ -73,8 +77,9 @@ pub enum Item {
 
 impl Item {
     /// Every item, in report order.
-    pub const ALL: [Item; 8] = [
+    pub const ALL: [Item; 9] = [
         Self::Lmax,
+        Self::LmaxWithoutAmbient,
         Self::LuminanceRatio,
         Self::Kdelta,
         Self::AmbientRatio,
@@ -88,6 +93,7 @@ impl Item {
     pub fn label(self) -> &'static str {
         match self {
             Self::Lmax => "L'max",
+            Self::LmaxWithoutAmbient => "Lmax (without ambient)",
             Self::LuminanceRatio => "luminance ratio r'",
             Self::Kdelta => "contrast response Kδ",
             Self::AmbientRatio => "ambient ratio Lamb/L'min",
@@ -101,7 +107,7 @@ impl Item {
     /// The unit of the item's value ("" for ratios).
     pub fn unit(self) -> &'static str {
         match self {
-            Self::Lmax => "cd/m²",
+            Self::Lmax | Self::LmaxWithoutAmbient => "cd/m²",
             Self::Kdelta | Self::Uniformity | Self::LmaxChange => "%",
             Self::LuminanceRatio
             | Self::AmbientRatio
@@ -114,6 +120,7 @@ impl Item {
     pub fn id(self) -> &'static str {
         match self {
             Self::Lmax => "lmax",
+            Self::LmaxWithoutAmbient => "lmax-without-ambient",
             Self::LuminanceRatio => "luminance-ratio",
             Self::Kdelta => "kdelta",
             Self::AmbientRatio => "ambient-ratio",
@@ -122,6 +129,23 @@ impl Item {
             Self::GreyscaleTracking => "greyscale-tracking",
             Self::LmaxChange => "lmax-change",
         }
+    }
+}
+
+impl Item {
+    /// The item named `name`: its id, or a short name (`ratio`, `ambient`,
+    /// `chromaticity`, `tracking`), any case. For `--only`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        let short = match name.as_str() {
+            "ratio" | "r" => Some(Self::LuminanceRatio),
+            "ambient" => Some(Self::AmbientRatio),
+            "chromaticity" => Some(Self::ChromaticityUniformity),
+            "tracking" => Some(Self::GreyscaleTracking),
+            "lmax-display" => Some(Self::LmaxWithoutAmbient),
+            _ => None,
+        };
+        short.or_else(|| Self::ALL.into_iter().find(|i| i.id() == name))
     }
 }
 
@@ -182,6 +206,9 @@ pub enum Basis {
     /// The standard's own value is not known; a value from a related
     /// standard is applied, and the verdict is marked provisional.
     Provisional,
+    /// No source gives the limit: a value the site set for itself (a site
+    /// setting, never a standard's).
+    Unsourced,
 }
 
 /// One limit as written in a criteria file.
@@ -203,6 +230,15 @@ pub struct RawRule {
     /// Anything a reader of the verdict should know.
     #[serde(default)]
     pub note: Option<String>,
+    /// The standard marks the item optional (for example "colour displays
+    /// only"): it is judged when measured, and listed as optional when not;
+    /// it never holds back an overall verdict. The note says why.
+    #[serde(default)]
+    pub optional: bool,
+    /// For uniformity: the fields (in % of full scale, TG18-UN80 = 80,
+    /// TG18-UN10 = 10) each judged on its own. Absent: every field measured.
+    #[serde(default)]
+    pub levels_percent: Option<Vec<u8>>,
 }
 
 /// A grade (or category, or class) of display.
@@ -283,6 +319,10 @@ pub struct Limit {
     pub basis: Basis,
     /// Anything a reader should know.
     pub note: Option<String>,
+    /// Optional in the standard: never holds back the overall verdict.
+    pub optional: bool,
+    /// For uniformity: the fields judged, in % of full scale.
+    pub levels_percent: Option<Vec<u8>>,
 }
 
 /// Why criteria could not be loaded or chosen.
@@ -355,6 +395,24 @@ impl Criteria {
             if rule.clause.trim().is_empty() {
                 return Err(invalid(format!(
                     "{which}: `clause` is empty; every limit must cite its source"
+                )));
+            }
+            if let Some(levels) = &rule.levels_percent {
+                if rule.item != Item::Uniformity {
+                    return Err(invalid(format!(
+                        "{which}: `levels_percent` applies to uniformity only"
+                    )));
+                }
+                if levels.is_empty() || levels.iter().any(|l| !(1..=100).contains(l)) {
+                    return Err(invalid(format!(
+                        "{which}: `levels_percent` lists the uniform fields in % of full scale, \
+                         1 to 100 (TG18-UN80 = 80, TG18-UN10 = 10)"
+                    )));
+                }
+            }
+            if rule.optional && rule.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(invalid(format!(
+                    "{which}: an optional rule needs a `note` saying when it applies"
                 )));
             }
             for (grade, limit) in &rule.limits {
@@ -432,6 +490,8 @@ impl Criteria {
                     clause: r.clause.clone(),
                     basis: r.basis,
                     note: r.note.clone(),
+                    optional: r.optional,
+                    levels_percent: r.levels_percent.clone(),
                 })
             })
             .collect();
