@@ -405,3 +405,47 @@ fn an_operator_at_the_terminal_answers_and_can_stop_and_resume() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(steps(&path).len(), STEPS);
 }
+
+/// REDTEAM W4 at the command line: `--baseline` naming another display's
+/// record is refused before the first reading (no session file is made);
+/// the automatic baseline skips a failed acceptance.
+#[test]
+fn a_wrong_baseline_is_refused_before_measuring() {
+    let dir = site();
+    let d = dir.path();
+    let add = ["displays", "add", "--id", "d2", "--grade", "1a", "--setup", "telescopic"];
+    assert_eq!(run(d, &[&add[..], &["--simulated"]].concat()).status.code(), Some(0));
+    let sim = ["--meter", "sim", "--yes", "--time-scale", "0.02"];
+    let out = run(d, &[&["run", "acceptance", "--display", "d2"][..], &sim].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d2_record = monqc::records::record::index(&monqc::records::store::Store::open(d).unwrap())
+        .unwrap()[0]
+        .record
+        .clone();
+    let before = sessions(d).len();
+    let out = run(
+        d,
+        &[&["run", "constancy", "--display", "d1", "--baseline", &d2_record[..12]][..], &sim]
+            .concat(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is of display d2, not d1"), "{}", stderr(&out));
+    assert_eq!(sessions(d).len(), before, "refused before a session was started");
+    // d1 has no acceptance that passed: its constancy test says so up front
+    // and ends INCOMPLETE, never PASS.
+    let answers = d.join("answers.toml");
+    std::fs::write(
+        &answers,
+        "overall = \"pass\"\ngreyscale = \"fail: patch 3 merges with 4\"\nartefacts = \"pass\"\n\
+         flicker = \"pass\"\nuniformity = \"pass\"\n",
+    )
+    .unwrap();
+    let failed = ["run", "acceptance", "--display", "d1", "--meter", "sim", "--answers"];
+    let out = run(d, &[&failed[..], &[answers.to_str().unwrap(), "--time-scale", "0.02"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(d, &[&["run", "constancy", "--display", "d1"][..], &sim, &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no acceptance record that passed"), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["baseline"], serde_json::Value::Null, "the failed acceptance is no baseline");
+}

@@ -643,6 +643,129 @@ mod tests {
         }
     }
 
+    /// The ideal simulated meter, flagging what it reads below 1 cd/m² the
+    /// way an LS-100 does (OK13), and a bench that records what it was asked
+    /// and reports an 8-bit surface.
+    struct FlagsLowLight(SimulatedPhotometer<Arc<SimulatedDisplay>>);
+
+    impl Photometer for FlagsLowLight {
+        fn identify(&mut self) -> Result<monqc_drivers::DeviceInfo, MeterError> {
+            self.0.identify()
+        }
+        fn capabilities(&self) -> monqc_drivers::Capabilities {
+            self.0.capabilities()
+        }
+        fn measure(
+            &mut self,
+            request: &MeasureRequest,
+            progress: &mut dyn FnMut(monqc_drivers::Progress),
+        ) -> Result<Reading, MeterError> {
+            let mut r = self.0.measure(request, progress)?;
+            if r.value < 1.0 && request.quantity == monqc_drivers::Quantity::Luminance {
+                r.validity = Validity::Warning("luminance below the meter's range (OK13)".into());
+            }
+            Ok(r)
+        }
+    }
+
+    struct EightBitWindow {
+        display: Arc<SimulatedDisplay>,
+        backgrounds: std::sync::Mutex<Vec<(u16, String)>>,
+        last: std::sync::Mutex<String>,
+    }
+
+    impl Bench for EightBitWindow {
+        fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+            *self.last.lock().unwrap() = pattern.into();
+            Bench::show(&*self.display, pattern, ddl)
+        }
+        fn switch_off(&self) -> Result<(), SequenceError> {
+            Bench::switch_off(&*self.display)
+        }
+        fn place_meter(&self, position: Position) {
+            Bench::place_meter(&*self.display, position)
+        }
+        fn set_background(&self, ddl: u16) {
+            let shown = self.last.lock().unwrap().clone();
+            self.backgrounds.lock().unwrap().push((ddl, shown));
+        }
+        fn reduced_surface(&self) -> Option<ShownSurface> {
+            Some(ShownSurface { output_bits: 8, format: "Bgra8Unorm".into() })
+        }
+    }
+
+    /// Issue 11 items 3 and 5: every meter flag is journalled with its
+    /// reading and reaches the verdict; the 20 % background is found from
+    /// the session's own response, journalled and shown; a 10-bit session
+    /// on an 8-bit surface is recorded as such.
+    #[test]
+    fn flags_background_and_surface_are_journalled_and_reach_the_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = MeterSetup::Contact;
+        let model = DisplayModel { bit_depth: 10, ..DisplayModel::default() };
+        let display = Arc::new(SimulatedDisplay::new(model, setup));
+        let mut luminance = FlagsLowLight(SimulatedPhotometer::new(Arc::clone(&display), 1));
+        let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), 2);
+        let bench = EightBitWindow {
+            display: Arc::clone(&display),
+            backgrounds: Default::default(),
+            last: Default::default(),
+        };
+        let path = dir.path().join("s.jsonl");
+        let mut h = header("jesra-x0093", TestType::Acceptance, setup);
+        h.bit_depth = 10;
+        let plan = Procedure::built_in("jesra-x0093", TestType::Acceptance)
+            .unwrap()
+            .plan(setup, 10, false);
+        let mut writer = SessionWriter::create(&path, &h, clock).unwrap();
+        let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+        let mut shown = Vec::new();
+        run(&plan, &BTreeSet::new(), &bench, meters, &mut Agreeable, &mut writer, &mut |s| {
+            shown.push(s.value)
+        })
+        .unwrap();
+        let session = session::read(&path).unwrap();
+        // The flag, in the meter's words, on the BN01 reading of the journal.
+        let bn01 = session
+            .entries
+            .iter()
+            .find(|e| matches!(e, SessionEntry::Response { pattern, .. } if pattern == "JIRA-BN01"))
+            .unwrap();
+        let SessionEntry::Response { flags, .. } = bn01 else { unreachable!() };
+        assert_eq!(flags[0].words, "luminance below the meter's range (OK13)");
+        assert!(shown.iter().any(|v| v.contains("[meter: warning (luminance below")), "{shown:?}");
+        // The background: journalled once, from the black series, and set
+        // on the bench before the first patch of its series was shown.
+        let backgrounds: Vec<u16> = session
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                SessionEntry::Background { ddl, target_cd_m2, lmax_cd_m2, .. } => {
+                    assert!((target_cd_m2 / lmax_cd_m2 - 0.2).abs() < 1e-12);
+                    Some(*ddl)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(backgrounds.len(), 1);
+        let set = session.measurement_set(&path);
+        let (ddl, at) = bench.backgrounds.lock().unwrap()[0].clone();
+        assert_eq!((Some(ddl), at.as_str()), (set.background_ddl, "JIRA-BN18"));
+        // On a GSDF display 20 % of Lmax lies near 60 % of full scale.
+        assert!((550..=690).contains(&ddl), "10-bit background DDL {ddl}");
+        assert_eq!(set.response_on_background.len(), 18);
+        assert_eq!(set.shown_bits, Some(8));
+        // The verdict: r' and Kδ rest on the flagged DDL 0 reading.
+        let criteria = crate::standards::criteria::Criteria::built_in_for("jesra-x0093").unwrap();
+        let options = crate::standards::analysis::AnalysisOptions::new("1a", TestType::Acceptance);
+        let a = crate::standards::analysis::analyse(&set, &criteria, &options, None).unwrap();
+        let ratio = a.verdicts.iter().find(|v| v.item.id() == "luminance-ratio").unwrap();
+        assert_eq!(ratio.result, crate::standards::analysis::Outcome::Unconfirmed, "{ratio:?}");
+        assert!(ratio.flags[0].starts_with("DDL 0: warning"), "{:?}", ratio.flags);
+        assert!(a.notes.iter().any(|n| n.contains("10-bit patterns were shown on a 8-bit")));
+        assert!(a.background_series.is_some());
+    }
+
     #[test]
     fn raw_replies_are_kept_exactly() {
         assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");

@@ -537,6 +537,111 @@ mod tests {
         }
     }
 
+    /// Issue 11 item 6: the corrections found against the sources
+    /// (calibration-data/STANDARDS.md, "Luminance ratio and ambient ratio",
+    /// "IEC 62563-2", "Change of L′max from the baseline").
+    #[test]
+    fn criteria_follow_the_sources_as_checked() {
+        let limit = |std: &str, grade: &str, test, item| {
+            let c = Criteria::built_in_for(std).unwrap();
+            c.limits(c.grade(grade).unwrap(), test).into_iter().find(|l| l.item == item)
+        };
+        // AAPM's ambient rule is strict: Lamb < Lmin/1.5 ⇔ Lamb/L'min < 0.4.
+        let ambient = limit("aapm-tg18", "primary", TestType::Acceptance, Item::AmbientRatio);
+        let ambient = ambient.unwrap();
+        assert_eq!((ambient.comparison, ambient.value), (Comparison::Below, 0.4));
+        assert!(!ambient.comparison.holds(0.4, ambient.value), "0.4 itself fails");
+        // AAPM judges uniformity on UN80 and UN10 apart.
+        let un = limit("aapm-tg18", "primary", TestType::Acceptance, Item::Uniformity).unwrap();
+        assert_eq!(un.levels_percent.as_deref(), Some(&[80, 10][..]));
+        // IEC's "Lmax > 170" is the display's luminance without ambient.
+        let iec = |test, item| limit("iec-62563-2", "diagnostic", test, item);
+        assert!(iec(TestType::Acceptance, Item::Lmax).is_none());
+        assert_eq!(iec(TestType::Acceptance, Item::LmaxWithoutAmbient).unwrap().value, 170.0);
+        // The constancy sample: no uniformity number, greyscale Δu'v' < 0.01
+        // for colour displays (optional for others).
+        assert!(iec(TestType::Constancy, Item::Uniformity).is_none());
+        assert!(iec(TestType::Acceptance, Item::Uniformity).is_some());
+        let tracking = iec(TestType::Constancy, Item::GreyscaleTracking).unwrap();
+        assert_eq!((tracking.value, tracking.optional), (0.01, true));
+        assert!(tracking.note.unwrap().contains("colour displays"));
+        // No source gives a limit on the change of L'max: no table has one.
+        for c in Criteria::built_in() {
+            assert!(
+                !c.rules.iter().any(|r| r.item == Item::LmaxChange),
+                "{}: an L'max-change limit without a source",
+                c.standard.id
+            );
+        }
+    }
+
+    /// DIN 6868-157 application classes as EIZO's RadiCS page prints them
+    /// (calibration-data/STANDARDS.md, "DIN 6868-157").
+    #[test]
+    fn din_6868_157_class_table() {
+        let c = Criteria::built_in_for("din-6868-157").unwrap();
+        let want: [(&str, Option<f64>, Option<f64>, Option<f64>, Option<f64>); 8] = [
+            ("i", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
+            ("ii", Some(200.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("iii", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
+            ("iv", Some(150.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("v", Some(150.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("vi", Some(200.0), Some(100.0), None, Some(30.0)),
+            ("vii", Some(300.0), Some(100.0), None, Some(30.0)),
+            ("viii", None, None, None, None),
+        ];
+        for (grade, lmax, ratio, kdelta, homogeneity) in want {
+            let limits = c.limits(c.grade(grade).unwrap(), TestType::Acceptance);
+            let get = |item| limits.iter().find(|l| l.item == item).map(|l| l.value);
+            assert_eq!(get(Item::Lmax), lmax, "{grade}");
+            assert_eq!(get(Item::LuminanceRatio), ratio, "{grade}");
+            assert_eq!(get(Item::Kdelta), kdelta, "{grade}");
+            assert_eq!(get(Item::Uniformity), homogeneity, "{grade}");
+        }
+        let u = c.limits(c.grade("i").unwrap(), TestType::Acceptance);
+        let u = u.iter().find(|l| l.item == Item::Uniformity).unwrap();
+        assert_eq!(u.comparison, Comparison::Below, "homogeneity < 25 %");
+    }
+
+    #[test]
+    fn an_optional_rule_must_say_when_it_applies() {
+        let text = r#"
+[standard]
+id = "x"
+name = "X"
+title = "X"
+response_points = 18
+response_patterns = "LN"
+uniformity = "max-deviation"
+expected_contrast = "ideal-interval"
+[[grade]]
+id = "a"
+name = "A"
+usage = "u"
+[[rule]]
+item = "greyscale-tracking"
+tests = ["acceptance"]
+comparison = "<"
+limits = { a = 0.01 }
+clause = "X §1 table"
+basis = "standard"
+optional = true
+"#;
+        let err = Criteria::parse(text, "t").unwrap_err().to_string();
+        assert!(err.contains("optional rule needs a `note`"), "{err}");
+        let levels = text.replace("optional = true", "levels_percent = [80]");
+        let err = Criteria::parse(&levels, "t").unwrap_err().to_string();
+        assert!(err.contains("applies to uniformity only"), "{err}");
+    }
+
+    #[test]
+    fn items_are_named_by_id_or_short_name() {
+        assert_eq!(Item::from_name("ratio"), Some(Item::LuminanceRatio));
+        assert_eq!(Item::from_name("KDELTA"), Some(Item::Kdelta));
+        assert_eq!(Item::from_name("lmax-change"), Some(Item::LmaxChange));
+        assert_eq!(Item::from_name("flux"), None);
+    }
+
     #[test]
     fn unknown_standard_and_grade_list_the_known_ones() {
         let err = Criteria::built_in_for("din-6868").unwrap_err().to_string();

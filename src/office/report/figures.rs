@@ -199,3 +199,93 @@ fn uniformity_maps(set: &MeasurementSet, a: &Analysis, lang: Lang) -> Vec<Block>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numbers::measurement::{MeterSetup, Origin, ResponseReading, UniformityReading};
+    use crate::standards::analysis::{AnalysisOptions, analyse};
+    use crate::standards::criteria::Criteria;
+
+    /// A GSDF-like response with two uniform fields, the corners of each
+    /// `corner` of its centre.
+    fn set() -> MeasurementSet {
+        let response = (0..=255u16)
+            .step_by(15)
+            .map(|d| ResponseReading {
+                ddl: d,
+                luminance_cd_m2: 0.8 * (400.0f64 / 0.8).powf(f64::from(d) / 255.0),
+                chromaticity: None,
+                flags: Vec::new(),
+                origin: Origin::default(),
+            })
+            .collect();
+        let mut set = MeasurementSet::from_readings(MeterSetup::Telescopic, None, 8, response);
+        for (ddl, centre) in [(204u16, 200.0), (26, 10.0)] {
+            for position in Position::FIVE {
+                let corner = position != Position::Centre;
+                set.uniformity.push(UniformityReading {
+                    position,
+                    ddl,
+                    luminance_cd_m2: if corner { 0.8 * centre } else { centre },
+                    chromaticity: None,
+                    flags: Vec::new(),
+                });
+            }
+        }
+        set
+    }
+
+    fn specs(standard: &str, grade: &str) -> Vec<FigureSpec> {
+        let criteria = Criteria::built_in_for(standard).unwrap();
+        let options = AnalysisOptions::new(grade, TestType::Acceptance);
+        let set = set();
+        let a = analyse(&set, &criteria, &options, None).unwrap();
+        blocks(&a, &[], &set, Lang::En)
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Figure(f) => Some(f.spec),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Issue 11 item 5: the figures draw the criteria table's limits, never
+    /// a constant, and the uniformity map shades what the limit is about.
+    #[test]
+    fn figures_take_their_limits_from_the_criteria_and_shade_the_limited_quantity() {
+        let tolerance = |specs: &[FigureSpec]| {
+            specs.iter().find_map(|s| match s {
+                FigureSpec::ContrastResponse(c) => Some(c.tolerance_fraction),
+                _ => None,
+            })
+        };
+        assert_eq!(tolerance(&specs("jesra-x0093", "2")), Some(0.30));
+        // DIN class VI sets no GSDF limit: no band is drawn (it was 10 %).
+        assert_eq!(tolerance(&specs("din-6868-157", "vi")), Some(0.0));
+        let maps: Vec<UniformityMap> = specs("aapm-tg18", "primary")
+            .into_iter()
+            .filter_map(|s| match s {
+                FigureSpec::UniformityMap(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(maps.len(), 2, "one map per field, UN80 and UN10");
+        for m in &maps {
+            assert_eq!(m.deviation_limit_percent, 30.0);
+            // The corners at 80 % of the centre: each corner's share is
+            // 200·(1 − 0.8)/(1 + 0.8) = 22.2 %, the uniformity itself; the
+            // centre, the brightest, 0.
+            let corner = m.cells.iter().find(|c| (c.row, c.col) == (0, 0)).unwrap();
+            assert!((corner.deviation_percent - 200.0 * 0.2 / 1.8).abs() < 1e-9);
+            let centre = m.cells.iter().find(|c| (c.row, c.col) == (1, 1)).unwrap();
+            assert_eq!(centre.deviation_percent, 0.0);
+        }
+        let din = specs("din-6868-157", "i");
+        let map = din.iter().find_map(|s| match s {
+            FigureSpec::UniformityMap(m) => Some(m),
+            _ => None,
+        });
+        assert_eq!(map.unwrap().deviation_limit_percent, 25.0, "DIN homogeneity < 25 %");
+    }
+}
