@@ -309,7 +309,7 @@ impl Window {
         let spec = id.generate(&params).map_err(|e| fail(e.to_string()))?;
         let report = self.handle.show_pattern(&spec, None).map_err(|e| fail(e.to_string()))?;
         *self.reduced.lock().unwrap_or_else(|e| e.into_inner()) =
-            report.converted_to_8_bit.then(|| ShownSurface {
+            report.converted_to_8_bit.then_some(ShownSurface {
                 output_bits: report.output_bits,
                 format: report.surface_format,
             });

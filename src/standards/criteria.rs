@@ -580,7 +580,9 @@ mod tests {
     #[test]
     fn din_6868_157_class_table() {
         let c = Criteria::built_in_for("din-6868-157").unwrap();
-        let want: [(&str, Option<f64>, Option<f64>, Option<f64>, Option<f64>); 8] = [
+        // (class, L'max, ratio, Kδ, homogeneity)
+        type Row = (&'static str, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+        let want: [Row; 8] = [
             ("i", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
             ("ii", Some(200.0), Some(100.0), Some(15.0), Some(25.0)),
             ("iii", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
