@@ -9,7 +9,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading, SettleRule, Validity};
+use monqc_drivers::{
+    FlagKind as DriverFlagKind, MeasureRequest, MeterError, Photometer, Reading, SettleRule,
+};
 
 use crate::measuring::simulated_display::{Shown, SimulatedDisplay};
 use crate::numbers::colour::Chromaticity;
@@ -214,13 +216,29 @@ fn raw(r: &Reading) -> String {
     raw_reply_text(&r.raw)
 }
 
-/// The meter's flags on a reading, for the journal. A driver's warning is
-/// kept in its own words; its kind is `other` until the drivers type their
-/// warnings (then each keeps the kind the driver gives).
+/// The meter's flags on a reading, for the journal: each with the kind the
+/// driver typed it as (the families' codes are mapped in the drivers
+/// crate's protocol page) and the meter's own words.
 pub fn flags_of(r: &Reading) -> Vec<MeterFlag> {
-    match &r.validity {
-        Validity::Ok => Vec::new(),
-        Validity::Warning(words) => vec![MeterFlag { kind: FlagKind::Other, words: words.clone() }],
+    r.validity
+        .flags()
+        .iter()
+        .map(|f| MeterFlag { kind: flag_kind(f.kind), words: f.words.clone() })
+        .collect()
+}
+
+/// The journal's name for a driver's flag kind.
+fn flag_kind(kind: DriverFlagKind) -> FlagKind {
+    match kind {
+        DriverFlagKind::BelowRange => FlagKind::BelowRange,
+        DriverFlagKind::LowLight => FlagKind::LowLight,
+        DriverFlagKind::OverRange => FlagKind::OverRange,
+        DriverFlagKind::ChromaticityOutOfRange => FlagKind::ChromaticityOutOfRange,
+        DriverFlagKind::Unsettled => FlagKind::Unsettled,
+        DriverFlagKind::LowBattery => FlagKind::LowBattery,
+        DriverFlagKind::Uncalibrated => FlagKind::Uncalibrated,
+        // A kind a newer driver adds reads as a warning in its own words.
+        _ => FlagKind::Other,
     }
 }
 
@@ -395,7 +413,8 @@ impl Walk<'_, '_> {
         });
         let r = settled.reading;
         let mut flags = flags_of(&r);
-        if !settled.converged {
+        // Settling flags an unconverged reading itself; say how long it tried.
+        if !settled.converged && !flags.iter().any(|f| f.kind == FlagKind::Unsettled) {
             flags.push(MeterFlag {
                 kind: FlagKind::Unsettled,
                 words: format!(
@@ -662,7 +681,10 @@ mod tests {
         ) -> Result<Reading, MeterError> {
             let mut r = self.0.measure(request, progress)?;
             if r.value < 1.0 && request.quantity == monqc_drivers::Quantity::Luminance {
-                r.validity = Validity::Warning("luminance below the meter's range (OK13)".into());
+                r.validity.push(monqc_drivers::MeterFlag::new(
+                    DriverFlagKind::BelowRange,
+                    "luminance below the meter's range (OK13)",
+                ));
             }
             Ok(r)
         }
@@ -733,7 +755,11 @@ mod tests {
             .unwrap();
         let SessionEntry::Response { flags, .. } = bn01 else { unreachable!() };
         assert_eq!(flags[0].words, "luminance below the meter's range (OK13)");
-        assert!(shown.iter().any(|v| v.contains("[meter: warning (luminance below")), "{shown:?}");
+        assert_eq!(flags[0].kind, FlagKind::BelowRange, "the driver's type is kept");
+        assert!(
+            shown.iter().any(|v| v.contains("[meter: below range (luminance below")),
+            "{shown:?}"
+        );
         // The background: journalled once, from the black series, and set
         // on the bench before the first patch of its series was shown.
         let backgrounds: Vec<u16> = session
@@ -761,7 +787,7 @@ mod tests {
         let a = crate::standards::analysis::analyse(&set, &criteria, &options, None).unwrap();
         let ratio = a.verdicts.iter().find(|v| v.item.id() == "luminance-ratio").unwrap();
         assert_eq!(ratio.result, crate::standards::analysis::Outcome::Unconfirmed, "{ratio:?}");
-        assert!(ratio.flags[0].starts_with("DDL 0: warning"), "{:?}", ratio.flags);
+        assert!(ratio.flags[0].starts_with("DDL 0: below range"), "{:?}", ratio.flags);
         assert!(a.notes.iter().any(|n| n.contains("10-bit patterns were shown on a 8-bit")));
         assert!(a.background_series.is_some());
     }
