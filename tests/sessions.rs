@@ -357,6 +357,34 @@ fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
     assert_eq!(steps(&sessions(d).pop().unwrap()).len(), STEPS);
 }
 
+/// Issue 11 item 5: a 10-bit session shown on Xvfb's 8-bit surface is
+/// recorded as such, in the journal and in the verdict.
+#[test]
+fn a_10_bit_session_on_an_8_bit_surface_is_recorded_as_such() {
+    let dir = site();
+    let d = dir.path();
+    let add = ["displays", "add", "--id", "d10", "--grade", "1a", "--bits", "10", "--simulated"];
+    assert_eq!(run(d, &add).status.code(), Some(0));
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x1024x24", env!("CARGO_BIN_EXE_monqc")])
+        .args(["run", "constancy", "--display", "d10", "--meter", "sim", "--yes"])
+        .args(["--window", "--json"])
+        .env("MONQC_DATA_DIR", d)
+        .output()
+        .expect("xvfb-run (package xvfb, installed by .ci/run)");
+    // No acceptance record to compare with: INCOMPLETE.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let journal = std::fs::read_to_string(sessions(d).pop().unwrap()).unwrap();
+    let surface = journal.lines().find(|l| l.contains(r#""kind":"surface""#)).expect("journalled");
+    assert!(surface.contains(r#""output_bits":8"#), "{surface}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains("10-bit patterns were shown on a 8-bit")),
+        "{notes:?}"
+    );
+}
+
 #[test]
 fn an_operator_at_the_terminal_answers_and_can_stop_and_resume() {
     use std::io::Write;

@@ -112,9 +112,11 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// The simulated bench of session `session_id` (for simulated meters).
+/// The simulated bench of session `session_id` (for simulated meters): the
+/// display's simulated panel, driven at the session's bit depth.
 fn sim_settings(
     model: Option<DisplayModel>,
+    bit_depth: u8,
     common: &OperatorArgs,
     session_id: &str,
 ) -> anyhow::Result<SimSettings> {
@@ -123,8 +125,9 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
+    let model = model.map(|m| DisplayModel { bit_depth, ..m });
     Ok(SimSettings::for_session(
-        model,
+        Some(model.unwrap_or(DisplayModel { bit_depth, ..DisplayModel::default() })),
         time_scale,
         common.sim_fault.unwrap_or_default(),
         session_id,
@@ -230,7 +233,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         );
     }
     let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
-    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
+    let sim = sim_settings(display.simulation.clone(), display.bit_depth, &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = args
@@ -313,7 +316,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let sim = sim_settings(model, &args.common, &stem)?;
+    let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
