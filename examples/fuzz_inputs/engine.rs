@@ -30,7 +30,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use monqc::numbers::colour::Chromaticity;
-use monqc::numbers::contrast_response::JndInverse;
 use monqc::numbers::measurement::{MeterSetup, Position};
 use monqc::office::site::Site;
 use monqc::records::csv_input::{self, CsvContext};
@@ -227,6 +226,8 @@ fn session_bodies() -> Vec<serde_json::Value> {
         meter: MeterInfo::default(),
         illuminance_meter: None,
         started: "2026-11-26T00:00:00Z".into(),
+        only: None,
+        lmax_change_limit_percent: None,
     };
     let gsdf_like = [
         0.62, 1.5679, 2.9241, 5.3666, 7.9983, 12.6096, 18.5499, 25.4821, 35.6365, 49.225, 63.8027,
@@ -238,6 +239,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
         serde_json::to_value(SessionEntry::Illuminance {
             illuminance_lx: 50.0,
             raw: "OK11,+50.0".into(),
+            flags: Vec::new(),
             at: "t".into(),
         })
         .unwrap(),
@@ -251,6 +253,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
                 chromaticity: Some(white),
                 raw: format!("{l}"),
                 settle: None,
+                flags: Vec::new(),
                 at: "t".into(),
             })
             .unwrap(),
@@ -266,6 +269,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
                 chromaticity: Some(white),
                 raw: String::new(),
                 settle: None,
+                flags: Vec::new(),
                 at: "t".into(),
             })
             .unwrap(),
@@ -444,12 +448,7 @@ pub fn input(seeds: &Seeds, target: Target, rng: &mut fastrand::Rng) -> Vec<u8> 
 fn analyse_without_panic(set: &monqc::numbers::measurement::MeasurementSet) -> Result<(), String> {
     static JESRA: std::sync::OnceLock<Criteria> = std::sync::OnceLock::new();
     let criteria = JESRA.get_or_init(|| Criteria::built_in_for("jesra-x0093").expect("built in"));
-    let options = AnalysisOptions {
-        grade: "1a".into(),
-        test: TestType::Acceptance,
-        expected_contrast: None,
-        jnd_inverse: JndInverse::Exact,
-    };
+    let options = AnalysisOptions::new("1a", TestType::Acceptance);
     if let Ok(a) = analysis::analyse(set, criteria, &options, None) {
         for v in &a.verdicts {
             if v.value.is_some_and(|x| !x.is_finite()) {

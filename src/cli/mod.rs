@@ -47,12 +47,19 @@ pub enum Outcome {
     Pass,
     /// At least one criterion failed: exit code 1.
     CriteriaFailed,
+    /// Nothing failed, but at least one required item was not judged (not
+    /// measured, no baseline, resting only on flagged readings, excluded by
+    /// `--only`): exit code 3 (判定保留, INCOMPLETE).
+    Incomplete,
 }
 
 /// Quality control of medical image displays (JESRA X-0093, IEC 62563, AAPM TG18).
 ///
-/// Exit codes: 0 every criterion passed, 1 a criterion failed (or `verify`
-/// found a change), 2 an error. Journals, records and the site configuration
+/// Exit codes: 0 PASS (every required item measured and met), 1 FAIL (a
+/// criterion failed, or `verify` found a change), 2 an error (bad input, a
+/// meter fault), 3 INCOMPLETE (判定保留: nothing failed, but a required item
+/// was not judged: not measured, no baseline, resting only on flagged
+/// readings, or excluded by --only). Journals, records and the site configuration
 /// live in $MONQC_DATA_DIR, else the platform data directory
 /// (~/.local/share/monqc on Linux).
 #[derive(Debug, Parser)]
@@ -108,6 +115,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::CriteriaFailed) => ExitCode::from(1),
+        Ok(Outcome::Incomplete) => ExitCode::from(3),
         Err(err) => {
             // A closed pipe (`monqc gsdf table | head`, `analyze --json |
             // head -c 10`) is not an error.

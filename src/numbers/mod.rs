@@ -10,4 +10,5 @@ pub mod gsdf;
 pub mod luminance;
 pub mod measurement;
 pub mod spectrum_locus;
+pub mod uncertainty;
 pub mod uniformity;

@@ -181,13 +181,26 @@ pub fn full_scale(bits: u8) -> u16 {
     1u32.checked_shl(u32::from(bits)).map_or(u16::MAX, |v| (v - 1).min(u32::from(u16::MAX)) as u16)
 }
 
-/// A session header's values: bit depth and Rd.
+/// A session header's values: bit depth, Rd and the site's L'max-change
+/// tolerance.
 pub fn header(h: &SessionHeader) -> Result<(), ValueError> {
     bit_depth("bit_depth", h.bit_depth)?;
     if let Some(v) = h.rd_cd_m2_per_lx {
         rd("Rd", v)?;
     }
+    if let Some(p) = h.lmax_change_limit_percent {
+        percentage("lmax_change_limit_percent", p)?;
+    }
     Ok(())
+}
+
+/// A tolerance in %: finite, above 0 and at most 100.
+pub fn percentage(what: &str, v: f64) -> Result<f64, ValueError> {
+    if v.is_finite() && v > 0.0 && v <= 100.0 {
+        Ok(v)
+    } else {
+        Err(refuse(what, number(v), "give a percentage above 0 and at most 100 (for example 10.0)"))
+    }
 }
 
 /// A session entry's numbers, for a session of `bits` bits per DDL.
