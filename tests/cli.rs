@@ -187,7 +187,7 @@ fn bad_input_gets_exit_code_2_and_a_message_naming_place_and_fix() {
             "nocol.csv",
             "ddl,value\n0,1\n".into(),
             vec![],
-            vec!["nocol.csv:1", "no `luminance` column", "found: ddl, value"],
+            vec!["nocol.csv:1", "no `luminance` column", "found: `ddl`, `value`"],
         ),
         (
             "text.csv",

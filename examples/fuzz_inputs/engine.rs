@@ -18,8 +18,9 @@
 //! - site: accepted sites pass every value check, and serialised back to
 //!   TOML they parse to the same site;
 //! - journal: what verifies is exactly the complete lines, re-serialised
-//!   byte for byte, and always an unchanged prefix of the original journal
-//!   (a random change is never accepted as a valid chain);
+//!   byte for byte (a CRLF line ending counts as a newline), and always an
+//!   unchanged prefix of the original journal (a random change is never
+//!   accepted as a valid chain);
 //! - session: an accepted session gives a measurement set and an analysis
 //!   without panicking.
 //!
@@ -542,14 +543,25 @@ pub fn check(seeds: &Seeds, target: Target, bytes: &[u8]) -> Result<bool, String
         }
         Target::Journal => {
             let Ok(v) = journal::verify(&lossy, path) else { return Ok(false) };
-            let complete = &lossy[..lossy.rfind('\n').map_or(0, |i| i + 1)];
+            // A CRLF line ending is accepted as a newline (an editor or a
+            // Windows copy may convert them); nothing else may differ.
+            let complete = lossy[..lossy.rfind('\n').map_or(0, |i| i + 1)].replace("\r\n", "\n");
+            let complete = complete.as_str();
             let again: String = v
                 .lines
                 .iter()
                 .map(|l| format!("{}\n", serde_json::to_string(l).unwrap()))
                 .collect();
             if again != complete {
-                return Err("the verified lines do not re-serialise to the file's bytes".into());
+                let at = again.bytes().zip(complete.bytes()).take_while(|(a, b)| a == b).count();
+                let near =
+                    |t: &str| shown(&t.as_bytes()[at.saturating_sub(20)..(at + 20).min(t.len())]);
+                return Err(format!(
+                    "the verified lines do not re-serialise to the file's bytes: at byte {at} \
+                     the file has {} where monqc writes {}",
+                    near(complete),
+                    near(&again)
+                ));
             }
             for (i, line) in v.lines.iter().enumerate() {
                 if seeds.journal_lines.get(i) != Some(&serde_json::to_string(line).unwrap()) {
