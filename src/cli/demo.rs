@@ -75,6 +75,10 @@ pub struct DemoArgs {
     /// Language of the PDF report.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, visual, …); the verdict says which it covers.
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -90,23 +94,6 @@ enum SetupArg {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    for (name, v) in [
-        ("--lmax", args.lmax),
-        ("--lmin", args.lmin),
-        ("--illuminance", args.illuminance),
-        ("--rd", args.rd),
-    ] {
-        anyhow::ensure!(
-            v.is_finite() && v >= 0.0,
-            "{name} {v}: give a finite, non-negative number"
-        );
-    }
-    anyhow::ensure!(
-        args.lmin < args.lmax,
-        "--lmin {} must be below --lmax {}",
-        args.lmin,
-        args.lmax
-    );
     anyhow::ensure!(
         args.time_scale.is_finite() && args.time_scale > 0.0,
         "--time-scale {}: give a positive factor",
@@ -142,8 +129,25 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         ..DisplayModel::default()
     };
+    // Every number of the panel and room is checked before a reading is
+    // taken (REDTEAM D7: `--noise NaN` was journalled as `null`).
+    model.check(&|field| {
+        match field {
+            "lmax_cd_m2" => "--lmax",
+            "lmin_cd_m2" => "--lmin",
+            "illuminance_lx" => "--illuminance",
+            "rd_cd_m2_per_lx" => "--rd",
+            "corner_falloff" => "--corner-falloff",
+            "noise_relative" => "--noise",
+            other => other,
+        }
+        .to_string()
+    })?;
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
+    if let Some(only) = &args.only {
+        monqc::standards::analysis::check_scope(only)?;
+    }
     let store = Store::open(&data_dir()?)?;
     let sim = SimSettings {
         model: model.clone(),
@@ -155,9 +159,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
     let mut rig =
         Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
-    eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &args.meter,
+        Default::default(),
+        Some(illuminance_selector),
+        Default::default(),
+    )?;
+    note!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade: args.grade.clone(),
@@ -168,6 +176,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         display: model.description(),
         operator: "demo".into(),
         rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        only: args.only.clone(),
+        lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let path = match args.session {
@@ -175,7 +185,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         None => store.session_path(&lifecycle::session_id("demo", chrono::Utc::now)),
     };
     let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
-    // The demo measures; the visual items need a person (`monqc run`).
+    // The demo measures; the visual items need a person (`monqc run`), so
+    // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;
     rig.walk(
         &plan,
@@ -188,12 +199,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, args.json)?;
-    eprintln!("session file: {}", path.display());
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("session file: {}", path.display());
+    note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
         let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
-        eprintln!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
+        note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
-    eprintln!("re-analyse it with: monqc analyze {}", path.display());
+    note!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

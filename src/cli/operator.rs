@@ -18,7 +18,7 @@ pub fn choose(yes: bool, answers: Option<&Path>) -> anyhow::Result<Box<dyn Opera
 
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {
-    eprintln!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
 }
 
 /// No one at the display: instructions need no action (a simulated bench
@@ -47,7 +47,8 @@ impl Operator for Unattended {
 pub struct Terminal;
 
 fn ask(prompt: &str) -> Result<String, SequenceError> {
-    eprint!("{prompt}");
+    // A closed stderr must not panic (REDTEAM X4); the answer is still read.
+    let _ = write!(std::io::stderr(), "{prompt}");
     std::io::stderr().flush().ok();
     let mut line = String::new();
     let n = std::io::stdin()
@@ -101,7 +102,7 @@ pub struct AssumeYes;
 
 impl Operator for AssumeYes {
     fn instruct(&mut self, text: &str) -> Result<(), SequenceError> {
-        eprintln!(">> {text} (--yes: taken as done)");
+        note!(">> {text} (--yes: taken as done)");
         Ok(())
     }
 

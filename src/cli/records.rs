@@ -2,10 +2,13 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use monqc::measuring::simulated_display::DisplayModel;
 use monqc::numbers::measurement::MeterSetup;
 use monqc::office::site::{self, DisplayConfig, Site};
+use monqc::office::typed_text::{self, Lines};
 use monqc::records::record::{self, Amendment};
 use monqc::records::store::Store;
+use monqc::records::values;
 
 use super::Outcome;
 use super::data_dir;
@@ -110,15 +113,15 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<Outcome> {
     let store = store()?;
     let id = record::resolve(&store, &args.record)?;
     let checks = record::verify(&store, &id)?;
-    println!("record {id}");
+    say!("record {id}")?;
     for c in &checks {
-        println!("  {:<16} {}  {}", c.what, if c.ok { "ok  " } else { "FAIL" }, c.detail);
+        say!("  {:<16} {}  {}", c.what, if c.ok { "ok  " } else { "FAIL" }, c.detail)?;
     }
     Ok(if checks.iter().all(|c| c.ok) {
-        println!("verified: the record is as finalised");
+        say!("verified: the record is as finalised")?;
         Outcome::Pass
     } else {
-        println!("NOT VERIFIED: the record or its history was changed");
+        say!("NOT VERIFIED: the record or its history was changed")?;
         Outcome::CriteriaFailed
     })
 }
@@ -128,22 +131,30 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<Outcome> {
     let entries: Vec<_> =
         record::index(&store)?.into_iter().filter(|e| e.display_id == args.display).collect();
     if entries.is_empty() {
-        println!("no records for display {}", args.display);
+        say!("no records for display {}", args.display)?;
         return Ok(Outcome::Pass);
     }
     let opt = |v: Option<f64>, d: usize| v.map_or("—".to_string(), |x| format!("{x:.d$}"));
     if !args.json {
-        println!(
+        say!(
             "{:<24}  {:<10}  {:<12}  {:<5}  {:>9}  {:>7}  {:>7}  {:>7}  {:<13}  record",
-            "finalised", "test", "standard", "grade", "L'max", "r'", "Kδ %", "unif %", "verdict"
-        );
+            "finalised",
+            "test",
+            "standard",
+            "grade",
+            "L'max",
+            "r'",
+            "Kδ %",
+            "unif %",
+            "verdict"
+        )?;
     }
     for e in &entries {
         if args.json {
-            println!("{}", serde_json::to_string(e)?);
+            say!("{}", serde_json::to_string(e)?)?;
             continue;
         }
-        println!(
+        say!(
             "{:<24}  {:<10}  {:<12}  {:<5}  {:>9}  {:>7}  {:>7}  {:>7}  {:<13}  {}",
             e.finalised_at,
             e.test.to_string(),
@@ -155,7 +166,7 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<Outcome> {
             opt(e.uniformity_percent, 1),
             e.overall.word(),
             &e.record[..16]
-        );
+        )?;
     }
     Ok(Outcome::Pass)
 }
@@ -163,6 +174,14 @@ pub fn history(args: HistoryArgs) -> anyhow::Result<Outcome> {
 pub fn amend(args: AmendArgs) -> anyhow::Result<Outcome> {
     let store = store()?;
     let id = record::resolve(&store, &args.record)?;
+    // REDTEAM D8: an amendment the report font cannot print made the
+    // record's PDF impossible for ever; refuse it while it can be retyped.
+    typed_text::check("--field", &args.field, Lines::One)?;
+    typed_text::check("--value", &args.value, Lines::Many)?;
+    typed_text::check("--why", &args.why, Lines::Many)?;
+    if let Some(by) = &args.by {
+        typed_text::check("--by", by, Lines::One)?;
+    }
     let amendment = Amendment {
         who: args.by.unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into())),
         at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -171,7 +190,7 @@ pub fn amend(args: AmendArgs) -> anyhow::Result<Outcome> {
         value: args.value,
     };
     record::amend(&store, &id, &amendment)?;
-    println!("amended record {id} ({} amendment(s))", record::amendments(&store, &id)?.len());
+    say!("amended record {id} ({} amendment(s))", record::amendments(&store, &id)?.len())?;
     Ok(Outcome::Pass)
 }
 
@@ -182,10 +201,10 @@ pub fn displays(args: DisplaysArgs) -> anyhow::Result<Outcome> {
         DisplaysCommand::List => {
             let site = Site::load(&path)?;
             if site.displays.is_empty() {
-                println!("no displays in {}; add one with `monqc displays add`", path.display());
+                say!("no displays in {}; add one with `monqc displays add`", path.display())?;
             }
             for d in &site.displays {
-                println!(
+                say!(
                     "{:<12} {:<12} grade {:<4} {} {} {} ({}){}",
                     d.id,
                     d.standard,
@@ -195,7 +214,7 @@ pub fn displays(args: DisplaysArgs) -> anyhow::Result<Outcome> {
                     d.serial,
                     d.location,
                     if d.simulation.is_some() { " [simulated]" } else { "" }
-                );
+                )?;
             }
         }
         DisplaysCommand::Add(add) => {
@@ -212,6 +231,19 @@ pub fn displays(args: DisplaysArgs) -> anyhow::Result<Outcome> {
                 bits,
                 simulated,
             } = *add;
+            // Checked here to name the flag; the site file's check names the entry.
+            for (flag, text) in [
+                ("--maker", &maker),
+                ("--model", &model),
+                ("--serial", &serial),
+                ("--location", &location),
+            ] {
+                typed_text::check(flag, text, Lines::One)?;
+            }
+            if let Some(rd) = rd {
+                values::rd("--rd", rd)?;
+            }
+            values::bit_depth("--bits", bits)?;
             let setup: MeterSetup =
                 toml::Value::String(setup.clone()).try_into().with_context(|| {
                     format!("--setup {setup}: use telescopic, contact or built-in-sensor")
@@ -228,10 +260,11 @@ pub fn displays(args: DisplaysArgs) -> anyhow::Result<Outcome> {
                 setup,
                 rd_cd_m2_per_lx: rd,
                 meter: None,
-                simulation: simulated.then(Default::default),
+                simulation: simulated
+                    .then(|| DisplayModel { bit_depth: bits, ..DisplayModel::default() }),
             };
             site::add_display(&path, &display)?;
-            println!("added display {id} to {}", path.display());
+            say!("added display {id} to {}", path.display())?;
         }
     }
     Ok(Outcome::Pass)

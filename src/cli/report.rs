@@ -76,7 +76,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
     let store = Store::open(&data_dir()?)?;
     let id = record::resolve(&store, &args.record)?;
     let size = write_pdf(&store, &id, args.lang.into(), &args.output)?;
-    eprintln!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    note!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
     Ok(Outcome::Pass)
 }
 

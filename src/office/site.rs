@@ -8,8 +8,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::measuring::rig::SiteMeter;
 use crate::measuring::simulated_display::DisplayModel;
 use crate::numbers::measurement::MeterSetup;
+use crate::office::typed_text::{self, Lines};
+use crate::records::text_file::{self, TextFileError};
+use crate::records::values;
 use crate::standards::criteria::Criteria;
 
 /// The facility.
@@ -77,11 +81,13 @@ impl DisplayConfig {
             .join(", ")
     }
 
-    /// Rd for a session's Lamb = Rd · E: the display's own, else its
-    /// simulated twin's (so a simulated display configured without an Rd
-    /// still gets a Lamb).
-    pub fn session_rd_cd_m2_per_lx(&self) -> Option<f64> {
-        self.rd_cd_m2_per_lx.or_else(|| self.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx))
+    /// Rd for a session's Lamb = Rd · E: the display's own; for a session
+    /// on its simulated twin (`simulated`), else the twin's. A real session
+    /// never takes Rd from the simulation block: without the display's own
+    /// Rd its Lamb is unknown, and the record says so.
+    pub fn session_rd_cd_m2_per_lx(&self, simulated: bool) -> Option<f64> {
+        self.rd_cd_m2_per_lx
+            .or_else(|| self.simulation.as_ref().filter(|_| simulated).map(|m| m.rd_cd_m2_per_lx))
     }
 }
 
@@ -114,6 +120,16 @@ impl MeterConfig {
     }
 }
 
+/// The site's own settings for constancy tests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConstancySettings {
+    /// Tolerance on the change of L'max from the baseline, in %. No standard
+    /// gives one (JESRA, IEC 62563 and AAPM TG18 alike): it is the site's
+    /// own, and every verdict on it is marked unsourced.
+    pub lmax_change_percent: Option<f64>,
+}
+
 /// An operator.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +159,9 @@ pub struct Site {
     /// Operators.
     #[serde(default, rename = "operator")]
     pub operators: Vec<OperatorConfig>,
+    /// The site's own constancy settings.
+    #[serde(default)]
+    pub constancy: ConstancySettings,
 }
 
 /// Why the site configuration cannot be used.
@@ -156,6 +175,9 @@ pub enum SiteError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// Not a regular UTF-8 file of a sensible size.
+    #[error(transparent)]
+    File(TextFileError),
     /// Bad TOML.
     #[error("{path}: {message}", path = .path.display())]
     Syntax {
@@ -185,12 +207,13 @@ pub enum SiteError {
 }
 
 impl Site {
-    /// Load `path`; a missing file is an empty site.
+    /// Load `path`; a missing file is an empty site. The file must be a
+    /// regular UTF-8 file of at most [`text_file::MAX_BYTES`].
     pub fn load(path: &Path) -> Result<Self, SiteError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match text_file::read(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(source) => return Err(SiteError::Io { path: path.to_owned(), source }),
+            Err(e) if e.is_not_found() => return Ok(Self::default()),
+            Err(e) => return Err(SiteError::File(e)),
         };
         Self::parse(&text, path)
     }
@@ -217,6 +240,24 @@ impl Site {
                     d.id, d.bit_depth
                 )));
             }
+            if let Some(rd) = d.rd_cd_m2_per_lx {
+                values::rd(&format!("display `{}`: rd_cd_m2_per_lx", d.id), rd)
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
+            if let Some(model) = &d.simulation {
+                model
+                    .check(&|field| format!("display `{}`: simulation.{field}", d.id))
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
+            for (field, text) in [
+                ("maker", &d.maker),
+                ("model", &d.model),
+                ("serial", &d.serial),
+                ("location", &d.location),
+            ] {
+                typed_text::check(&format!("display `{}`: {field}", d.id), text, Lines::One)
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
             if let Some(m) = &d.meter
                 && !site.meters.iter().any(|x| &x.id == m)
             {
@@ -226,9 +267,19 @@ impl Site {
                 )));
             }
         }
+        for (field, text) in
+            [("name", &site.facility.name), ("department", &site.facility.department)]
+        {
+            typed_text::check(&format!("[facility] {field}"), text, Lines::One)
+                .map_err(|e| invalid(e.to_string()))?;
+        }
         for m in &site.meters {
             if !seen.insert(("meter", m.id.clone())) {
                 return Err(invalid(format!("meter `{}` is defined twice", m.id)));
+            }
+            for (field, text) in [("model", &m.model), ("serial", &m.serial)] {
+                typed_text::check(&format!("meter `{}`: {field}", m.id), text, Lines::One)
+                    .map_err(|e| invalid(e.to_string()))?;
             }
             if let Some(date) = &m.calibration_date {
                 chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
@@ -239,9 +290,17 @@ impl Site {
                 })?;
             }
         }
+        if let Some(p) = site.constancy.lmax_change_percent {
+            values::percentage("[constancy] lmax_change_percent", p)
+                .map_err(|e| invalid(e.to_string()))?;
+        }
         for o in &site.operators {
             if !seen.insert(("operator", o.id.clone())) {
                 return Err(invalid(format!("operator `{}` is defined twice", o.id)));
+            }
+            for (field, text) in [("name", &o.name), ("role", &o.role)] {
+                typed_text::check(&format!("operator `{}`: {field}", o.id), text, Lines::One)
+                    .map_err(|e| invalid(e.to_string()))?;
             }
         }
         Ok(site)
@@ -278,6 +337,15 @@ impl Site {
             Some(m) => (m.selector.clone(), m.calibration_date.clone()),
             None => (given.to_string(), None),
         }
+    }
+
+    /// What the site file knows of the meter `given` names (its serial and
+    /// calibration date), for a meter that cannot tell them itself.
+    pub fn site_meter(&self, given: &str) -> SiteMeter {
+        self.meter(given).map_or_else(SiteMeter::default, |m| SiteMeter {
+            serial: Some(m.serial.clone()).filter(|s| !s.trim().is_empty()),
+            calibration_date: m.calibration_date.clone(),
+        })
     }
 
     /// The name of the operator `given` names: an operator id of this site
@@ -350,15 +418,36 @@ mod tests {
     }
 
     #[test]
-    fn rd_falls_back_to_the_simulated_twin() {
+    fn rd_falls_back_to_the_simulated_twin_only_in_a_simulated_session() {
         let mut d = display("rr1");
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd");
+        assert_eq!(d.session_rd_cd_m2_per_lx(false), Some(0.005), "the display's own Rd");
         d.simulation = Some(DisplayModel { rd_cd_m2_per_lx: 0.02, ..DisplayModel::default() });
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd comes first");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), Some(0.005), "the display's own Rd first");
         d.rd_cd_m2_per_lx = None;
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.02), "else the twin's");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), Some(0.02), "else the twin's, simulated");
+        assert_eq!(
+            d.session_rd_cd_m2_per_lx(false),
+            None,
+            "a real meter never takes Rd from the simulation block"
+        );
         d.simulation = None;
-        assert_eq!(d.session_rd_cd_m2_per_lx(), None, "else none: Lamb only if measured");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), None, "else none: Lamb only if measured");
+    }
+
+    #[test]
+    fn the_site_sets_its_own_lmax_change_tolerance_and_meter_identity() {
+        let p = Path::new("site.toml");
+        let site = Site::parse(
+            "[constancy]\nlmax_change_percent = 10.0\n[[meter]]\nid = \"ls\"\n\
+             selector = \"ls100:/dev/ttyUSB0\"\nserial = \"40123\"\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(site.constancy.lmax_change_percent, Some(10.0));
+        assert_eq!(site.site_meter("ls").serial.as_deref(), Some("40123"));
+        assert_eq!(site.site_meter("sim").serial, None);
+        let bad = Site::parse("[constancy]\nlmax_change_percent = -1.0\n", p).unwrap_err();
+        assert!(bad.to_string().contains("give a percentage above 0"), "{bad}");
     }
 
     #[test]
@@ -385,6 +474,48 @@ mod tests {
         let meter = &site.meters[0];
         assert!(!meter.calibration_overdue(day("2026-11-20")), "365 days: not yet");
         assert!(meter.calibration_overdue(day("2026-11-21")));
+    }
+
+    /// REDTEAM D9, W5, X1, D7, D8: values that cannot be right are refused
+    /// when the site file is loaded, naming the entry, before any session.
+    #[test]
+    fn impossible_values_and_unprintable_text_are_refused_on_load() {
+        let p = Path::new("site.toml");
+        let display = "[[display]]\nid = \"d1\"\nstandard = \"jesra-x0093\"\ngrade = \"1a\"\n";
+        for (extra, want) in [
+            ("rd_cd_m2_per_lx = -1\n", "display `d1`: rd_cd_m2_per_lx -1: Rd must be above 0"),
+            ("rd_cd_m2_per_lx = nan\n", "rd_cd_m2_per_lx NaN: not a finite number"),
+            ("rd_cd_m2_per_lx = inf\n", "rd_cd_m2_per_lx inf"),
+            (
+                "location = \"Room ™\"\n",
+                "display `d1`: location `Room ™`: the report font cannot draw ™",
+            ),
+            (
+                "[display.simulation]\nbit_depth = 0\n",
+                "display `d1`: simulation.bit_depth 0: use 8 or 10",
+            ),
+            ("[display.simulation]\nbit_depth = 32\n", "simulation.bit_depth 32"),
+            ("[display.simulation]\nnoise_relative = nan\n", "simulation.noise_relative NaN"),
+            ("[display.simulation]\nilluminance_lx = -50\n", "simulation.illuminance_lx -50"),
+            (
+                "[display.simulation]\nlmin_cd_m2 = 500.0\n",
+                "simulation.lmin_cd_m2 500: the minimum luminance must be below",
+            ),
+        ] {
+            let err = Site::parse(&format!("{display}{extra}"), p).unwrap_err().to_string();
+            assert!(err.starts_with("site.toml: ") && err.contains(want), "{extra}: {err}");
+        }
+        let facility = "[facility]\nname = \"病院🙂\"\n";
+        let err = Site::parse(facility, p).unwrap_err().to_string();
+        assert!(err.contains("[facility] name") && err.contains("U+1F642"), "{err}");
+        let operator = "[[operator]]\nid = \"kt\"\nname = \"Keiko\\u0007\"\n";
+        let err = Site::parse(operator, p).unwrap_err().to_string();
+        assert!(err.contains("operator `kt`: name") && err.contains("U+0007"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("site.toml");
+        std::fs::write(&bad, b"[facility]\nname = \"\xff\"\n").unwrap();
+        let err = Site::load(&bad).unwrap_err().to_string();
+        assert!(err.contains("site.toml:2: byte 0xFF is not UTF-8"), "{err}");
     }
 
     #[test]

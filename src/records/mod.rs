@@ -8,7 +8,10 @@ pub const SOFTWARE: &str = concat!("monqc ", env!("CARGO_PKG_VERSION"));
 
 pub mod clock;
 pub mod csv_input;
+pub mod file_kind;
 pub mod journal;
 pub mod record;
 pub mod session;
 pub mod store;
+pub mod text_file;
+pub mod values;

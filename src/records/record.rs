@@ -29,8 +29,13 @@ use crate::standards::criteria::{Criteria, CriteriaError};
 
 /// The format name written in every record.
 pub const FORMAT: &str = "monqc-record";
-/// The record format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The record format version this build writes. Version 2 records hold an
+/// analysis of edition 2 (INCOMPLETE, flags, uncertainty; see
+/// `standards::analysis`); a version-1 record reads, verifies and prints as
+/// it was written.
+pub const VERSION: u32 = 2;
+/// The oldest record format version this build reads.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The criteria table a record was judged against, verbatim.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -355,6 +360,13 @@ pub fn resolve(store: &Store, what: &str) -> Result<String, RecordError> {
         let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         return Ok(stem);
     }
+    if !what.is_empty() && what.len() < 8 && what.chars().all(|c| c.is_ascii_hexdigit()) {
+        // REDTEAM U7: a 7-character prefix said "no record".
+        return Err(RecordError::Malformed(format!(
+            "`{what}` is too short to name a record: give at least 8 characters of its id \
+             (`monqc history DISPLAY` lists them)"
+        )));
+    }
     if what.len() < 8 || !what.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(RecordError::NotFound(what.into()));
     }
@@ -396,9 +408,9 @@ fn parse_record(bytes: &[u8], path: &Path) -> Result<Record, RecordError> {
     let record: Record = serde_json::from_slice(bytes).map_err(|e| {
         RecordError::Malformed(format!("{}: not a monqc record: {e}", path.display()))
     })?;
-    if record.format != FORMAT || record.version != VERSION {
+    if record.format != FORMAT || !(OLDEST_VERSION..=VERSION).contains(&record.version) {
         return Err(RecordError::Malformed(format!(
-            "{}: format {} version {} is not {FORMAT} version {VERSION}",
+            "{}: format {} version {} is not {FORMAT} version {OLDEST_VERSION} to {VERSION}",
             path.display(),
             record.format,
             record.version
