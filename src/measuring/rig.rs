@@ -32,7 +32,7 @@ use crate::standards::procedure::PlannedStep;
 pub enum RigError {
     /// The selector does not name a meter.
     #[error(
-        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0), spotread, sim or sim-KIND"
+        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0, ls100:COM3), spotread, sim or sim-KIND"
     )]
     Selector {
         /// As given.
