@@ -261,6 +261,7 @@ fn meter_unplugged_mid_sequence_then_resumed() {
 /// Run `monqc ARGS` with writes limited to `kib` KiB (RLIMIT_FSIZE): writes
 /// past it fail with EFBIG, as on a full disk; SIGXFSZ is ignored so the
 /// write returns an error instead of killing the process.
+#[cfg(unix)]
 fn run_with_file_limit(d: &Path, kib: u32, args: &[&str]) -> Output {
     let script = format!(
         "trap '' XFSZ; ulimit -f {}; exec '{}' {}",
