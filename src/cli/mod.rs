@@ -12,7 +12,6 @@ mod analyze;
 mod demo;
 mod gsdf;
 mod meters;
-mod operator;
 mod patterns;
 mod records;
 mod report;

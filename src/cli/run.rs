@@ -2,12 +2,16 @@
 //! the site configuration, finalised into records.
 
 use std::collections::BTreeSet;
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
+use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::sequence::{self, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::records::record;
@@ -18,21 +22,30 @@ use monqc::standards::procedure::Procedure;
 use monqc_drivers::twin::Fault;
 
 use super::data_dir;
-use super::{Outcome, operator, verdicts};
+use super::report::LangArg;
+use super::{Outcome, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
-    /// Take every instruction as done and every visual item as met (the
-    /// record says so): for simulated benches and scripted runs.
+    /// Take every visual item as met without viewing (the record says so).
+    /// Simulated meters only (sim, sim-KIND): with a real meter the session
+    /// refuses, since moving the meter, switching the display and judging
+    /// need a person at that moment.
     #[arg(long, conflicts_with = "answers")]
     yes: bool,
     /// Visual judgements from a TOML file (`greyscale = "pass"`,
-    /// `artefacts = "fail: crosstalk at the right edge"`).
+    /// `artefacts = "fail: crosstalk at the right edge"`). Simulated meters
+    /// only, as --yes.
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
-    /// Show the patterns fullscreen on a monitor (needed with a real meter).
+    /// Language of the instructions and questions [default: Japanese when
+    /// LC_ALL, LC_MESSAGES or LANG starts with `ja`, else English].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Show the patterns fullscreen on a monitor (needed with a real meter);
+    /// the operator can answer there with the keys named in its caption.
     #[arg(long)]
     window: bool,
     /// Monitor for --window (see `monqc patterns monitors`).
@@ -138,6 +151,36 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
     }
 }
 
+/// The language of the operator's prompts: `--lang`, else the locale's.
+pub(super) fn language(arg: Option<LangArg>) -> Language {
+    match arg {
+        Some(LangArg::Ja) => Language::Ja,
+        Some(LangArg::En) => Language::En,
+        None => Language::from_locale(|name| std::env::var(name).ok()),
+    }
+}
+
+/// Print one finished step on stderr.
+pub(super) fn print_progress(s: StepDone) {
+    eprintln!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+}
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal (and at the pattern window, with --window).
+fn choose_operator(common: &OperatorArgs) -> anyhow::Result<Box<dyn Operator>> {
+    let lang = language(common.lang);
+    let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
+    Ok(match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => Box::new(Scripted::load(path, lang, out())?),
+        (true, None) => Box::new(AssumeYes::new(lang, out())),
+        (false, None) => {
+            let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
+                .context("cannot listen to the terminal")?;
+            Box::new(Person::new(lang, Some(terminal)))
+        }
+    })
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
@@ -146,11 +189,11 @@ fn complete(
     mut rig: Rig,
     mut writer: SessionWriter,
     done: BTreeSet<String>,
+    mut operator: Box<dyn Operator>,
     common: &OperatorArgs,
 ) -> anyhow::Result<Outcome> {
     let plan = lifecycle::plan(header, true)?;
-    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
@@ -197,6 +240,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         })?;
     // A meter id from the site file brings its selector and calibration date.
     let (meter_selector, calibration_date) = site.meter_selector(&meter_arg);
+    // Before any meter is opened: a real display needs a person for every
+    // switch, meter placement and visual judgement.
+    let who_answers = choose_operator(&args.common)?;
+    let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
+        display.setup,
+        display.bit_depth,
+        true,
+    );
+    sequence::check_attendance(
+        &plan,
+        &BTreeSet::new(),
+        rig::bench_kind(&meter_selector),
+        who_answers.presence(),
+    )?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -243,7 +300,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let path = store.session_path(&id);
     let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
     eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common)
+    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
@@ -281,6 +338,13 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, &args.common, &stem)?;
     let done = session.steps_done();
+    let operator = choose_operator(&args.common)?;
+    sequence::check_attendance(
+        &lifecycle::plan(&header, true)?,
+        &done,
+        rig::bench_kind(&header.meter.selector),
+        operator.presence(),
+    )?;
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
@@ -290,5 +354,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, &args.common)
+    complete(&store, &header, rig, writer, done, operator, &args.common)
 }

@@ -16,6 +16,7 @@ use crate::numbers::measurement::{
     UniformityReading,
 };
 use crate::records::clock::{self, Clock};
+use crate::records::confirmation::Confirmation;
 use crate::records::journal::{self, Journal, JournalError};
 use crate::standards::criteria::TestType;
 use crate::standards::procedure::step_id;
@@ -107,6 +108,10 @@ pub enum SessionEntry {
         passed: bool,
         /// The operator's note.
         note: Option<String>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -123,6 +128,10 @@ pub enum SessionEntry {
         luminance_cd_m2: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -132,6 +141,10 @@ pub enum SessionEntry {
         illuminance_lx: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -150,6 +163,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -170,12 +187,29 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
 }
 
 impl SessionEntry {
+    /// How this step's physical actions were confirmed: `None` for a note,
+    /// and for a step journalled by a monqc that did not record it.
+    pub fn confirmed(&self) -> Option<&[Confirmation]> {
+        match self {
+            Self::Note { .. } => None,
+            Self::Judgement { confirmed, .. }
+            | Self::AmbientLuminance { confirmed, .. }
+            | Self::Illuminance { confirmed, .. }
+            | Self::Response { confirmed, .. }
+            | Self::Uniformity { confirmed, .. } => confirmed.as_deref(),
+        }
+    }
+
     /// The procedure step this entry completes, if it is a reading: its
     /// [`step_id`], as the plan names it.
     pub fn step(&self) -> Option<String> {
@@ -492,6 +526,7 @@ mod tests {
             chromaticity: None,
             raw: String::new(),
             settle: None,
+            confirmed: None,
             at: String::new(),
         }
     }
@@ -504,6 +539,7 @@ mod tests {
         w.append(&SessionEntry::Illuminance {
             illuminance_lx: 40.0,
             raw: "r".into(),
+            confirmed: None,
             at: "t".into(),
         })
         .unwrap();
@@ -559,5 +595,41 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap().replace("400.0", "450.0");
         let err = parse(&text, &path).unwrap_err().to_string();
         assert!(err.contains("s.jsonl:3") && err.contains("hash chain is broken"), "{err}");
+    }
+
+    /// Journals written before confirmations were recorded read as "not
+    /// recorded"; new entries keep theirs, and an empty list (nothing
+    /// physical needed) is kept apart from a missing one.
+    #[test]
+    fn confirmations_are_an_addition_old_entries_read_without_them() {
+        use crate::records::confirmation::{Action, ConfirmedBy};
+        let old = r#"{"kind":"response","pattern":"JIRA-BN01","ddl":0,"luminance_cd_m2":0.5,"chromaticity":null,"raw":"","at":"t"}"#;
+        let e: SessionEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(e.confirmed(), None);
+        assert_eq!(serde_json::to_string(&e).unwrap(), old, "an old entry writes back as it was");
+        let place = Confirmation {
+            action: Action::PlaceMeter,
+            position: Some(Position::Centre),
+            by: ConfirmedBy::OperatorAtTerminal,
+        };
+        let new = SessionEntry::AmbientLuminance {
+            luminance_cd_m2: 0.2,
+            raw: String::new(),
+            confirmed: Some(vec![place]),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert!(text.contains(r#""confirmed":[{"action":"place-meter","position":"centre","by":"operator-at-terminal"}]"#), "{text}");
+        let back: SessionEntry = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.confirmed(), Some(&[place][..]));
+        let none_needed = SessionEntry::Illuminance {
+            illuminance_lx: 1.0,
+            raw: String::new(),
+            confirmed: Some(Vec::new()),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&none_needed).unwrap();
+        assert!(text.contains(r#""confirmed":[]"#), "{text}");
+        assert_eq!(serde_json::from_str::<SessionEntry>(&text).unwrap().confirmed(), Some(&[][..]));
     }
 }

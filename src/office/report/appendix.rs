@@ -11,7 +11,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
     let mut rows = Vec::new();
     for (i, e) in session.entries.iter().enumerate() {
         let row = match e {
-            SessionEntry::Illuminance { illuminance_lx, raw, at } => {
+            SessionEntry::Illuminance { illuminance_lx, raw, at, .. } => {
                 vec![
                     "illuminance".into(),
                     "—".into(),
@@ -21,7 +21,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                     raw.clone(),
                 ]
             }
-            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at } => {
+            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at, .. } => {
                 vec![
                     "Lamb".into(),
                     "—".into(),
@@ -39,6 +39,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 raw,
                 at,
                 settle,
+                ..
             } => {
                 vec![
                     settled_label(pattern, settle.as_ref()),
@@ -58,6 +59,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 raw,
                 at,
                 settle,
+                ..
             } => vec![
                 settled_label(&format!("{pattern} {position}"), settle.as_ref()),
                 ddl.to_string(),
