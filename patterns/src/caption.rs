@@ -132,10 +132,10 @@ impl PatternSpec {
         let max_px = area.width / scale;
         let mut wrapped: Vec<String> =
             lines.iter().flat_map(|l| wrap(l, max_px)).filter(|l| !l.is_empty()).collect();
-        let fits = ((area.height / scale).saturating_sub(CELL) / LINE + 1) as usize;
-        if area.height / scale < CELL {
+        if wrapped.is_empty() || area.height / scale < CELL {
             return raster;
         }
+        let fits = ((area.height / scale - CELL) / LINE + 1) as usize;
         if wrapped.len() > fits {
             let keys = wrapped.pop().unwrap_or_default();
             wrapped.truncate(fits - 1);

@@ -265,7 +265,7 @@ impl Operator for Person {
             Language::Ja => question.ja,
             Language::En => question.en,
         };
-        let headline = format!("{} — {asked}", question.pattern);
+        let headline = lang.fill(Prompt::QuestionOnPattern, &[&question.pattern, &asked]);
         self.say(&format!("\n>> {headline}\n"));
         if console.is_some() {
             self.say(&format!("   {}\n", lang.text(Prompt::AlsoOnWindow)));

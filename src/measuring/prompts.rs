@@ -129,6 +129,8 @@ prompts! {
         "Place the meter at the {1} measurement square of {0}.";
     /// Terminal: how to confirm an instruction.
     PressEnterWhenDone => "終わったら Enter を押してください（q で中断）: ", "Press Enter when done (q to stop): ";
+    /// A visual question: {0} the pattern, {1} the question.
+    QuestionOnPattern => "{0} — {1}", "{0} — {1}";
     /// Terminal: how to answer a visual question.
     CriterionMet =>
         "基準を満たしていますか？ [y] はい / [n] いいえ / [q] 中断: ",
