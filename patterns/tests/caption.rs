@@ -61,7 +61,10 @@ fn captions_keep_clear_of_every_measured_area_and_change_nothing_measured() {
                         continue;
                     }
                     changed += 1;
-                    assert!(area.contains(x, y), "{name} {w}x{h}: ({x}, {y}) outside the caption area");
+                    assert!(
+                        area.contains(x, y),
+                        "{name} {w}x{h}: ({x}, {y}) outside the caption area"
+                    );
                     assert_eq!(
                         a[x as usize].abs_diff(b[x as usize]),
                         offset,
@@ -72,7 +75,8 @@ fn captions_keep_clear_of_every_measured_area_and_change_nothing_measured() {
             assert!(changed > 200, "{name} {w}x{h}: the caption is drawn ({changed} px)");
             for m in &s.measurement_regions {
                 for y in m.rect.y..m.rect.bottom() {
-                    let row = &captioned.row(y).unwrap()[m.rect.x as usize..m.rect.right() as usize];
+                    let row =
+                        &captioned.row(y).unwrap()[m.rect.x as usize..m.rect.right() as usize];
                     assert!(row.iter().all(|&v| v == m.ddl), "{name} {w}x{h} {} row {y}", m.label);
                 }
             }
@@ -88,9 +92,11 @@ fn captions_keep_clear_of_every_measured_area_and_change_nothing_measured() {
 fn the_caption_sits_below_the_measured_squares() {
     let un = spec("TG18-UN80", 1280, 1024, BitDepth::Eight);
     let area = un.caption_area();
-    let [tl, tr, centre, bl, br] =
-        [0, 1, 2, 3, 4].map(|i| un.measurement_regions[i].rect);
-    assert!(area.x >= bl.right() + 16 && area.right() + 16 <= br.x, "{area:?} between {bl:?} and {br:?}");
+    let [tl, tr, centre, bl, br] = [0, 1, 2, 3, 4].map(|i| un.measurement_regions[i].rect);
+    assert!(
+        area.x >= bl.right() + 16 && area.right() + 16 <= br.x,
+        "{area:?} between {bl:?} and {br:?}"
+    );
     assert!(area.y >= centre.bottom() + 16, "{area:?} below {centre:?}");
     assert!(area.y > tl.bottom() && area.y > tr.bottom());
     let drawn = un.render_with_caption(&caption());

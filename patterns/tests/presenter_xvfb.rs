@@ -300,7 +300,12 @@ fn child() {
             }
         }
         presenter.show_pattern_captioned(&spec, None).unwrap();
-        screen.assert_shows(&format!("{name} without its caption"), &eight_bit(&spec.render()), w, h);
+        screen.assert_shows(
+            &format!("{name} without its caption"),
+            &eight_bit(&spec.render()),
+            w,
+            h,
+        );
     }
 
     // A 10-bit raster on Xvfb's 24-bit screen: the fallback is reported and each DDL
