@@ -323,7 +323,7 @@ pub enum SequenceError {
     /// real display, `--yes` would take an unmoved meter's five centre
     /// readings as uniformity and a lit screen as Lamb.
     #[error(
-        "with a real display and meter, {count} step(s) need a person at the display at that \
+        "on a real display, {count} step(s) need a person at the display at that \
          moment, which {stand_in} cannot confirm: {list}. Nothing was measured. Run without \
          --yes and --answers: each of these steps is then asked at the terminal and in a \
          caption on the pattern window (--window), and the person confirms it there, then",
