@@ -110,7 +110,7 @@ fn the_caption_sits_below_the_measured_squares() {
     assert!(area.y >= patch.bottom() + 16, "{area:?} below the patch {patch:?}");
     // On the black BN01 background the caption is DDL 32: dim, yet legible.
     let drawn = bn.render_with_caption(&caption());
-    assert!(drawn.ddls().iter().any(|&v| v == 32));
+    assert!(drawn.ddls().contains(&32));
     assert!(drawn.ddls().iter().all(|&v| v == 0 || v == 32), "nothing brighter than the caption");
 }
 
