@@ -11,6 +11,7 @@ use std::path::PathBuf;
 mod analyze;
 mod demo;
 mod gsdf;
+mod keys;
 mod meters;
 mod operator;
 mod patterns;
@@ -26,14 +27,19 @@ pub enum Outcome {
     Pass,
     /// At least one criterion failed: exit code 1.
     CriteriaFailed,
+    /// Nothing failed, but something is not complete (for `verify`: a
+    /// crash left finalising or an amendment half done): exit code 3.
+    Incomplete,
 }
 
 /// Quality control of medical image displays (JESRA X-0093, IEC 62563, AAPM TG18).
 ///
 /// Exit codes: 0 every criterion passed, 1 a criterion failed (or `verify`
-/// found a change), 2 an error. Journals, records and the site configuration
-/// live in $MONQC_DATA_DIR, else the platform data directory
-/// (~/.local/share/monqc on Linux).
+/// found a change), 2 an error, 3 incomplete (for `verify`: something a
+/// crash left half done, which `resume` or `repair` completes). Journals,
+/// records and the site configuration live in $MONQC_DATA_DIR, else the
+/// platform data directory (~/.local/share/monqc on Linux); the signing key
+/// in $MONQC_SIGNING_KEY, else ~/.config/monqc/signing-key.
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version)]
 struct Cli {
@@ -65,6 +71,10 @@ enum Command {
     Amend(records::AmendArgs),
     /// List or add the displays of the site configuration.
     Displays(records::DisplaysArgs),
+    /// Create or show the key that signs this site's records.
+    Keys(keys::KeysArgs),
+    /// Repair what a crash or an editor left behind (a torn last line, a record not yet listed).
+    Repair(records::RepairArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
@@ -74,11 +84,36 @@ enum Command {
 /// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
 pub fn data_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
+        // An empty value would put sessions/ and records/ into the current
+        // directory (REDTEAM P2).
+        anyhow::ensure!(
+            !dir.is_empty(),
+            "MONQC_DATA_DIR is set but empty; give it a directory, or unset it to use the \
+             platform data directory"
+        );
         return Ok(PathBuf::from(dir));
     }
     dirs::data_dir()
         .map(|d| d.join("monqc"))
         .context("no data directory on this platform; set MONQC_DATA_DIR")
+}
+
+/// The data directory, with the signing key when its file is there (see
+/// [`keys::key_path`]). A key that cannot be read is reported and left out;
+/// a data directory that signs then refuses to finalise, saying why.
+pub fn open_store() -> anyhow::Result<monqc::records::store::Store> {
+    let store = monqc::records::store::Store::open(&data_dir()?)?;
+    let path = keys::key_path()?;
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(store);
+    }
+    match monqc::records::signing::SigningKey::load(&path) {
+        Ok(key) => Ok(store.with_signer(key)),
+        Err(e) => {
+            eprintln!("monqc: warning: the signing key is not used: {e}");
+            Ok(store)
+        }
+    }
 }
 
 /// Parse the command line, run the command and turn its result into an exit code.
@@ -87,6 +122,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Pass) => ExitCode::SUCCESS,
         Ok(Outcome::CriteriaFailed) => ExitCode::from(1),
+        Ok(Outcome::Incomplete) => ExitCode::from(3),
         Err(err) => {
             // A closed pipe (`monqc gsdf table | head`) is not an error.
             if err.chain().any(|c| {
@@ -124,6 +160,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::History(args) => records::history(args),
         Command::Amend(args) => records::amend(args),
         Command::Displays(args) => records::displays(args),
+        Command::Keys(args) => keys::run(args),
+        Command::Repair(args) => records::repair(args),
         Command::Meters(args) => meters::run(args),
         Command::Patterns(args) => patterns::run(args),
     }
