@@ -487,7 +487,7 @@ fn d6_output_never_lands_in_the_data_directory_and_replaces_a_file_whole() {
     let before = std::fs::read(&record_a).unwrap();
     let out = run(&d, &["export", &b, "--format", "json", "-o", record_a.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
-    assert!(said(&out).contains("inside the data directory"), "{}", said(&out));
+    assert!(said(&out).contains("among the files of the data directory"), "{}", said(&out));
     assert_eq!(std::fs::read(&record_a).unwrap(), before);
     for target in ["records/index.jsonl", "site.toml", "sessions/new.pdf"] {
         let p = d.join(target);

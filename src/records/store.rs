@@ -76,8 +76,8 @@ pub enum StoreError {
     },
     /// An output file would land inside the data directory.
     #[error(
-        "{path} is inside the data directory {root}; monqc never writes reports or exports \
-         over its own files: choose a path outside it",
+        "{path} is among the files of the data directory {root} (records/, sessions/, \
+         site.toml); monqc never writes reports or exports there: choose another path",
         path = .path.display(),
         root = .root.display()
     )]
@@ -263,42 +263,67 @@ impl Store {
     /// True when `path` is, or would be, inside the data directory (links
     /// resolved as far as the path exists).
     pub fn contains(&self, path: &Path) -> bool {
-        let Ok(root) = self.root.canonicalize() else {
-            return false;
-        };
+        self.resolve_inside(path).is_some()
+    }
+
+    /// True when `path` is, or would be, one of monqc's own files: in
+    /// `records/` or `sessions/`, or the site configuration.
+    pub fn owns(&self, path: &Path) -> bool {
+        self.resolve_inside(path).is_some_and(|rel| {
+            rel.starts_with("records")
+                || rel.starts_with("sessions")
+                || rel == Path::new("site.toml")
+        })
+    }
+
+    /// `path` relative to the data directory, when it is inside it.
+    fn resolve_inside(&self, path: &Path) -> Option<PathBuf> {
+        let root = self.root.canonicalize().ok()?;
+        let full = Self::resolve(path)?;
+        full.strip_prefix(&root).ok().map(Path::to_path_buf)
+    }
+
+    /// `path` made absolute, links resolved as far as it exists.
+    fn resolve(path: &Path) -> Option<PathBuf> {
         let absolute = if path.is_absolute() {
             path.to_path_buf()
         } else {
-            match std::env::current_dir() {
-                Ok(cwd) => cwd.join(path),
-                Err(_) => return false,
-            }
+            std::env::current_dir().ok()?.join(path)
         };
-        // Resolve the longest existing ancestor, then add the rest.
+        // Resolve the longest existing ancestor, then add the rest (with
+        // `..` taken lexically there, as nothing below exists to link).
         let mut existing = absolute.as_path();
         let mut rest = Vec::new();
         loop {
             if let Ok(real) = existing.canonicalize() {
-                let full = rest.iter().rev().fold(real, |p: PathBuf, c| p.join(c));
-                return full.starts_with(&root);
+                let mut full = real;
+                for c in rest.iter().rev() {
+                    if c == std::ffi::OsStr::new("..") {
+                        full.pop();
+                    } else if c != std::ffi::OsStr::new(".") {
+                        full.push(c);
+                    }
+                }
+                return Some(full);
             }
             match (existing.parent(), existing.file_name()) {
                 (Some(parent), Some(name)) => {
                     rest.push(name.to_owned());
                     existing = parent;
                 }
-                _ => return false,
+                _ => return None,
             }
         }
     }
 
-    /// Write an output file (a report, an export) at `path`, outside the
-    /// data directory: refused inside it; written whole under a temporary
-    /// name and renamed into place, so an existing file is replaced
-    /// atomically or not at all (a full disk leaves it as it was). Returns
-    /// whether an existing file was replaced, for the caller to say so.
+    /// Write an output file (a report, an export) at `path`: refused
+    /// where monqc keeps its own files ([`Store::owns`]); written whole
+    /// under a temporary name and renamed into place, so an existing file
+    /// is replaced atomically or not at all (a full disk leaves it as it
+    /// was). Returns whether an existing file was replaced, for the caller
+    /// to say so.
     pub fn write_output(&self, path: &Path, bytes: &[u8]) -> Result<bool, StoreError> {
-        if self.contains(path) {
+        if self.owns(path) {
             return Err(StoreError::InsideDataDir {
                 path: path.to_owned(),
                 root: self.root.clone(),
@@ -351,7 +376,7 @@ mod tests {
             store.index_path(),
             store.records_dir().join("new.pdf"),
             store.root().join("sessions/../records/x.json"),
-            store.root().join("report.pdf"),
+            store.site_file(),
         ] {
             assert!(
                 matches!(store.write_output(&inside, b"x"), Err(StoreError::InsideDataDir { .. })),
@@ -359,6 +384,10 @@ mod tests {
                 inside.display()
             );
         }
+        assert!(
+            !store.write_output(&store.root().join("report.pdf"), b"x").unwrap(),
+            "beside them is fine"
+        );
         let out = dir.path().join("r.pdf");
         assert!(!store.write_output(&out, b"one").unwrap());
         assert!(store.write_output(&out, b"two").unwrap(), "replaced, and says so");
