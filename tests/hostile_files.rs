@@ -581,6 +581,16 @@ fn w6_a_history_rewritten_without_the_signing_key_is_refused_or_detected() {
         ok(&out);
         assert!(said(&out).contains("signed by key"), "{}", said(&out));
     }
+    // The site configuration names the keys its records are signed with.
+    let site = d.join("site.toml");
+    let site_text = std::fs::read_to_string(&site).unwrap();
+    let other = "ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    let start = site_text.find("ed25519:").unwrap();
+    std::fs::write(&site, format!("{}{other}\"]\n", &site_text[..start])).unwrap();
+    let out = verify(&d, &pass);
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(said(&out).contains("does not list"), "{}", said(&out));
+    std::fs::write(&site, &site_text).unwrap();
     let sessions = session_files(&d);
     let (pass_session, fail_session) = (&sessions[0], &sessions[1]);
     // REDTEAM W6, step 1: the GSDF readings copied into the failed session,
@@ -628,6 +638,55 @@ fn w6_a_history_rewritten_without_the_signing_key_is_refused_or_detected() {
     assert_eq!(out.status.code(), Some(1), "{}", said(&out));
     assert!(said(&out).contains("signature"), "{}", said(&out));
     assert_eq!(run(&d, &["verify", "--all"]).status.code(), Some(1));
+}
+
+#[test]
+fn an_amendment_interrupted_before_its_anchor_is_pending_and_repair_anchors_it() {
+    let (_t, d) = scratch();
+    let id = demo(&d, &[]);
+    ok(&amend(&d, &id, "first"));
+    // Killed at the index's rename: the amendment file is written, the
+    // index (its anchor) is not.
+    let out = Command::new("strace")
+        .args([
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=rename",
+            "-e",
+            "inject=rename:signal=KILL:when=2",
+        ])
+        .arg(bin())
+        .args(["amend", &id, "--field", "note", "--value", "second", "--why", "test"])
+        .env("MONQC_DATA_DIR", &d)
+        .env("MONQC_SIGNING_KEY", d.with_extension("key"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("strace (package strace, installed by .ci/run)");
+    assert_ne!(out.status.code(), Some(0));
+    let out = verify(&d, &id);
+    assert_eq!(out.status.code(), Some(3), "pending, not changed: {}", said(&out));
+    assert!(
+        said(&out).contains("PENDING") && !said(&out).contains("NOT VERIFIED"),
+        "{}",
+        said(&out)
+    );
+    let out = amend(&d, &id, "third");
+    assert_eq!(out.status.code(), Some(2), "{}", said(&out));
+    assert!(said(&out).contains("monqc repair"), "{}", said(&out));
+    let out = run(&d, &["repair"]);
+    ok(&out);
+    assert!(said(&out).contains("second"), "the repair shows what it anchors: {}", said(&out));
+    ok(&verify(&d, &id));
+    ok(&amend(&d, &id, "third"));
+    let out = run(&d, &["export", &id, "--format", "json"]);
+    ok(&out);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let values: Vec<_> =
+        v["amendments"].as_array().unwrap().iter().map(|a| a["value"].clone()).collect();
+    assert_eq!(values, ["first", "second", "third"]);
 }
 
 // --- W7 --------------------------------------------------------------------

@@ -310,8 +310,7 @@ fn check_signature(
                 Some(format!(
                     "signed by key {fp}, which the index did not introduce before the record"
                 ))
-            } else if let Some(site) = options.site_keys.as_ref().filter(|s| !s.contains(pk)) {
-                let _ = site;
+            } else if options.site_keys.as_ref().is_some_and(|s| !s.contains(pk)) {
                 Some(format!(
                     "signed by key {fp}, which the site configuration's [signing] does not list"
                 ))
