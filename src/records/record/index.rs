@@ -261,6 +261,7 @@ pub(super) struct Index {
     verified: Option<Verified>,
     lines: Vec<IndexLine>,
     head: HeadState,
+    problems: std::cell::OnceCell<Vec<(u64, String)>>,
 }
 
 impl Index {
@@ -317,7 +318,14 @@ impl Index {
                     head_path.display()
                 )),
             };
-            return Ok(Self { path, head_path, verified: None, lines: Vec::new(), head });
+            return Ok(Self {
+                path,
+                head_path,
+                verified: None,
+                lines: Vec::new(),
+                head,
+                problems: Default::default(),
+            });
         }
         let verified = journal::read_in_store(&path)?;
         let lines: Vec<IndexLine> = verified
@@ -358,7 +366,14 @@ impl Index {
                 h.head.get(..16).unwrap_or(&h.head)
             )),
         };
-        Ok(Self { path, head_path, verified: Some(verified), lines, head })
+        Ok(Self {
+            path,
+            head_path,
+            verified: Some(verified),
+            lines,
+            head,
+            problems: Default::default(),
+        })
     }
 
     /// How the index stands against `index.head`.
@@ -496,6 +511,7 @@ impl Index {
             self.lines.push(IndexLine::Header(first.body.clone()));
             self.verified = Some(Verified { lines: vec![first], torn_tail_bytes: 0 });
         }
+        self.problems = Default::default();
         let verified = self.verified.as_mut().expect("set above");
         for line in new {
             self.lines
@@ -600,8 +616,13 @@ impl Index {
         Ok(None)
     }
 
-    /// Problems with the index's signatures, each with its line (1-based).
-    pub(super) fn signature_problems(&self) -> Vec<(u64, String)> {
+    /// Problems with the index's signatures, each with its line (1-based);
+    /// computed once per reading of the index.
+    pub(super) fn signature_problems(&self) -> &[(u64, String)] {
+        self.problems.get_or_init(|| self.find_signature_problems())
+    }
+
+    fn find_signature_problems(&self) -> Vec<(u64, String)> {
         let mut problems = Vec::new();
         let mut keys: Vec<&str> = Vec::new();
         for (raw, line) in self.raw().iter().zip(&self.lines).skip(1) {

@@ -175,6 +175,16 @@ pub fn verify_record(
     id: &str,
     options: &VerifyOptions,
 ) -> Result<Verification, RecordError> {
+    verify_against(store, id, options, &Index::read_lenient(store))
+}
+
+/// [`verify_record`] with the index already read.
+fn verify_against(
+    store: &Store,
+    id: &str,
+    options: &VerifyOptions,
+    idx: &Result<Index, RecordError>,
+) -> Result<Verification, RecordError> {
     let bytes = read_bytes(store, id)?;
     let mut v = Verification {
         record: id.to_string(),
@@ -248,7 +258,6 @@ pub fn verify_record(
     );
 
     // The index: where the record is listed, and which keys sign there.
-    let idx = Index::read_lenient(store);
     let listing = idx.as_ref().ok().and_then(|idx| {
         idx.entries().find(|(_, e)| e.record == id).map(|(seq, e)| (seq, e.clone()))
     });
@@ -260,13 +269,13 @@ pub fn verify_record(
         listing.as_ref().map(|l| l.0),
         options,
     );
-    match &idx {
+    match idx {
         Err(e) => v.push("index", CheckState::Changed, e.to_string()),
         Ok(idx) => check_index(&mut v, store, id, idx, &parts, listing.as_ref()),
     }
 
     // Amendments against their anchors.
-    match &idx {
+    match idx {
         Ok(idx) => match reconcile(store, id, idx) {
             Ok(chain) => v.push("amendments", chain.state, chain.detail),
             Err(e) => v.push("amendments", CheckState::Changed, e.to_string()),
@@ -442,14 +451,15 @@ fn check_index(
             None => Ok(ok),
         }
     });
-    let signatures: Vec<String> = idx
+    let anchors = idx.anchors(id);
+    let signatures: Vec<&str> = idx
         .signature_problems()
-        .into_iter()
+        .iter()
         .filter(|(line, _)| {
             listing.is_some_and(|(seq, _)| *line <= seq + 1)
-                || idx.anchors(id).iter().any(|(seq, _)| *line == seq + 1)
+                || anchors.iter().any(|(seq, _)| *line == seq + 1)
         })
-        .map(|(_, p)| p)
+        .map(|(_, p)| p.as_str())
         .collect();
     let here = match (here, idx.head_state()) {
         (Ok(_), HeadState::Wrong(why)) => Err(why.clone()),
@@ -713,7 +723,7 @@ pub fn verify_store(
                         }
                     )
                 } else {
-                    problems.into_iter().map(|(_, p)| p).collect::<Vec<_>>().join("; ")
+                    problems.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>().join("; ")
                 },
             );
             match idx.head_state() {
