@@ -80,9 +80,10 @@ pub fn create_session(
         let path = store.checked_session_path(&candidate)?;
         match SessionWriter::create(&path, header, clock) {
             Ok(writer) => return Ok((candidate, writer)),
-            Err(SessionWriteError::Create(crate::records::journal::JournalError::Exists {
-                ..
-            })) if n < 100 => {
+            Err(SessionWriteError::Create(e))
+                if n < 100
+                    && matches!(*e, crate::records::journal::JournalError::Exists { .. }) =>
+            {
                 n += 1;
             }
             Err(e) => return Err(e.into()),

@@ -201,7 +201,7 @@ pub enum SessionWriteError {
     Journal(#[from] JournalError),
     /// The session file could not be made: nothing was measured yet.
     #[error("cannot start the session file: {0}; nothing was measured or written yet")]
-    Create(JournalError),
+    Create(Box<JournalError>),
 }
 
 /// Appends readings to a session journal, each synced before returning.
@@ -219,7 +219,8 @@ impl SessionWriter {
         clock: Clock,
     ) -> Result<Self, SessionWriteError> {
         let body = serde_json::to_value(header).expect("header serialises");
-        let journal = Journal::create(path, &body).map_err(SessionWriteError::Create)?;
+        let journal =
+            Journal::create(path, &body).map_err(|e| SessionWriteError::Create(Box::new(e)))?;
         Ok(Self { journal, clock })
     }
 
@@ -548,7 +549,7 @@ mod tests {
         assert!((set.lamb_cd_m2() - 0.2).abs() < 1e-12, "Rd · E = 0.005 · 40");
         assert!(matches!(
             SessionWriter::create(&path, &header(), fixed_clock),
-            Err(SessionWriteError::Create(JournalError::Exists { .. }))
+            Err(SessionWriteError::Create(e)) if matches!(*e, JournalError::Exists { .. })
         ));
     }
 
