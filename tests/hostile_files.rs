@@ -441,6 +441,8 @@ fn d5_cutting_the_index_or_deleting_it_fails_verify_and_is_never_built_upon() {
     assert!(said(&out).contains("cut short"), "{}", said(&out));
     let out = run(&d, &["history", "sim-demo"]);
     assert!(said(&out).contains("not in the index"), "history warns: {}", said(&out));
+    let out = run(&d, &["export", &last, "--format", "json"]);
+    assert!(said(&out).contains("not in the record index"), "export warns: {}", said(&out));
     assert_eq!(run(&d, &["verify", "--all"]).status.code(), Some(1));
     let cut = std::fs::read(&index).unwrap();
     let out = run(&d, &["demo", "--seed", "3"]);

@@ -81,6 +81,18 @@ pub fn write_output(store: &Store, path: &Path, bytes: &[u8]) -> anyhow::Result<
     Ok(())
 }
 
+/// Warn when record `id` is not in the index (REDTEAM D5: a record whose
+/// index line was cut still prints, but says so).
+fn warn_unlisted(store: &Store, id: &str) -> anyhow::Result<()> {
+    if record::listing(store)?.unlisted.iter().any(|u| u == id) {
+        eprintln!(
+            "monqc: warning: record {id} is not in the record index; `monqc verify {}` says why",
+            &id[..16]
+        );
+    }
+    Ok(())
+}
+
 /// Write record `id`'s PDF report to `path`; returns its size in bytes.
 pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
     let bytes = report::pdf(store, id, lang)?;
@@ -91,6 +103,7 @@ pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Re
 pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
     let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let size = write_pdf(&store, &id, args.lang.into(), &args.output)?;
     if args.output != Path::new("-") {
         eprintln!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
@@ -101,6 +114,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
     let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let rec = record::load(&store, &id)?;
     let text = match args.format {
         FormatArg::Json => {
