@@ -765,6 +765,11 @@ fn p1_display_and_session_ids_are_safe_file_names() {
     let out = run(&d, &["resume", "../../../etc/passwd", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", said(&out));
     assert!(said(&out).contains("session id"), "{}", said(&out));
+    // The longest display id still makes a session (its id is longer).
+    std::fs::remove_file(d.join("site.toml")).unwrap();
+    let longest = "L".repeat(64);
+    ok(&run(&d, &["displays", "add", "--id", &longest, "--grade", "1a", "--simulated"]));
+    ok(&run(&d, &["run", "acceptance", "--display", &longest, "--meter", "sim", "--yes"]));
 }
 
 #[test]

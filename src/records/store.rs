@@ -64,7 +64,8 @@ pub enum StoreError {
     },
     /// An id cannot be a file name.
     #[error(
-        "{what} `{id}` {problem}; use 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`"
+        "{what} `{id}` {problem}; use 1 to {max} letters, digits, `.`, `_` or `-`, not starting \
+         with `.`"
     )]
     InvalidId {
         /// What kind of id (display id, session id).
@@ -73,6 +74,8 @@ pub enum StoreError {
         id: String,
         /// What is wrong with it.
         problem: &'static str,
+        /// The longest allowed.
+        max: usize,
     },
     /// An output file would land inside the data directory.
     #[error(
@@ -100,17 +103,25 @@ pub enum StoreError {
 /// The longest id that becomes (part of) a file name.
 pub const ID_MAX_LEN: usize = 64;
 
+/// The longest session id: a display id, the test and the time
+/// (`rr1-acceptance-20261126T070045.222Z`), with room for a `-2` suffix.
+pub const SESSION_ID_MAX_LEN: usize = 128;
+
 /// Check that `id` is safe as a file-name component: 1 to 64 of
 /// `[A-Za-z0-9._-]`, not starting with `.` (so never `.`, `..`, a hidden
 /// file or a path). `what` names it in the error (`display id`).
 pub fn check_id(what: &'static str, id: &str) -> Result<(), StoreError> {
+    check_name(what, id, ID_MAX_LEN)
+}
+
+fn check_name(what: &'static str, id: &str, max: usize) -> Result<(), StoreError> {
     let invalid =
-        |problem| StoreError::InvalidId { what, id: id.escape_debug().to_string(), problem };
+        |problem| StoreError::InvalidId { what, id: id.escape_debug().to_string(), problem, max };
     if id.is_empty() {
         return Err(invalid("is empty"));
     }
-    if id.len() > ID_MAX_LEN {
-        return Err(invalid("is longer than 64 characters"));
+    if id.len() > max {
+        return Err(invalid("is too long"));
     }
     if id.starts_with('.') {
         return Err(invalid("starts with `.`"));
@@ -212,7 +223,7 @@ impl Store {
 
     /// The journal of session `id`, after checking that `id` is a safe file name.
     pub fn checked_session_path(&self, id: &str) -> Result<PathBuf, StoreError> {
-        check_id("session id", id)?;
+        check_name("session id", id, SESSION_ID_MAX_LEN)?;
         Ok(self.session_path(id))
     }
 
