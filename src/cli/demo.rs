@@ -74,6 +74,10 @@ pub struct DemoArgs {
     /// Language of the PDF report.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, visual, …); the verdict says which it covers.
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -143,6 +147,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     };
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
+    if let Some(only) = &args.only {
+        monqc::standards::analysis::check_scope(only)?;
+    }
     let store = open_store()?;
     let sim = SimSettings {
         model: model.clone(),
@@ -154,8 +161,12 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
     let mut rig =
         Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &args.meter,
+        Default::default(),
+        Some(illuminance_selector),
+        Default::default(),
+    )?;
     eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
     let new = NewSession {
         standard: criteria.standard.id.clone(),
@@ -167,6 +178,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         display: model.description(),
         operator: "demo".into(),
         rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        only: args.only.clone(),
+        lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let mut writer = match &args.session {
@@ -177,7 +190,8 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         }
     };
     let path = writer.path().to_path_buf();
-    // The demo measures; the visual items need a person (`monqc run`).
+    // The demo measures; the visual items need a person (`monqc run`), so
+    // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;
     rig.walk(
         &plan,

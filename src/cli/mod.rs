@@ -27,19 +27,24 @@ pub enum Outcome {
     Pass,
     /// At least one criterion failed: exit code 1.
     CriteriaFailed,
-    /// Nothing failed, but something is not complete (for `verify`: a
-    /// crash left finalising or an amendment half done): exit code 3.
+    /// Nothing failed, but at least one required item was not judged (not
+    /// measured, no baseline, resting only on flagged readings, excluded by
+    /// `--only`): exit code 3 (判定保留, INCOMPLETE). For `verify`: a crash
+    /// left finalising or an amendment half done.
     Incomplete,
 }
 
 /// Quality control of medical image displays (JESRA X-0093, IEC 62563, AAPM TG18).
 ///
-/// Exit codes: 0 every criterion passed, 1 a criterion failed (or `verify`
-/// found a change), 2 an error, 3 incomplete (for `verify`: something a
-/// crash left half done, which `resume` or `repair` completes). Journals,
-/// records and the site configuration live in $MONQC_DATA_DIR, else the
-/// platform data directory (~/.local/share/monqc on Linux); the signing key
-/// in $MONQC_SIGNING_KEY, else ~/.config/monqc/signing-key.
+/// Exit codes: 0 PASS (every required item measured and met), 1 FAIL (a
+/// criterion failed, or `verify` found a change), 2 an error (bad input, a
+/// meter fault), 3 INCOMPLETE (判定保留: nothing failed, but a required item
+/// was not judged: not measured, no baseline, resting only on flagged
+/// readings, or excluded by --only; for `verify`: something a crash left
+/// half done, which `resume` or `repair` completes). Journals, records and
+/// the site configuration live in $MONQC_DATA_DIR, else the platform data
+/// directory (~/.local/share/monqc on Linux); the signing key in
+/// $MONQC_SIGNING_KEY, else ~/.config/monqc/signing-key.
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version)]
 struct Cli {

@@ -12,6 +12,7 @@ use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
+use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
 use monqc::standards::procedure::Procedure;
 use monqc_drivers::twin::Fault;
@@ -79,6 +80,12 @@ pub struct RunArgs {
     /// Who runs the test (an operator id from the site file, or a name) [default: $USER].
     #[arg(long)]
     operator: Option<String>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, tracking, lmax-change, visual); recorded
+    /// with the session, and the verdict says which items it covers (exit 3,
+    /// INCOMPLETE, when required items are left out).
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
     #[command(flatten)]
     common: OperatorArgs,
 }
@@ -103,9 +110,11 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// The simulated bench of session `session_id` (for simulated meters).
+/// The simulated bench of session `session_id` (for simulated meters): the
+/// display's simulated panel, driven at the session's bit depth.
 fn sim_settings(
     model: Option<DisplayModel>,
+    bit_depth: u8,
     common: &OperatorArgs,
     session_id: &str,
 ) -> anyhow::Result<SimSettings> {
@@ -114,8 +123,9 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
+    let model = model.map(|m| DisplayModel { bit_depth, ..m });
     Ok(SimSettings::for_session(
-        model,
+        Some(model.unwrap_or(DisplayModel { bit_depth, ..DisplayModel::default() })),
         time_scale,
         common.sim_fault.unwrap_or_default(),
         session_id,
@@ -136,6 +146,25 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
     }
 }
 
+/// The baseline of a constancy session, chosen and checked before anything
+/// is measured (a wrong `--baseline` costs no readings).
+fn baseline_for(
+    store: &Store,
+    header: &SessionHeader,
+    common: &OperatorArgs,
+) -> anyhow::Result<Option<String>> {
+    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())
+        .context("--baseline")?;
+    if header.test == TestType::Constancy && baseline.is_none() {
+        eprintln!(
+            "monqc: note: display {} has no acceptance record that passed; the comparison with \
+             the baseline cannot be made, and the verdict will be INCOMPLETE (判定保留)",
+            header.display_id
+        );
+    }
+    Ok(baseline)
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
@@ -145,6 +174,7 @@ fn complete(
     mut writer: SessionWriter,
     done: BTreeSet<String>,
     common: &OperatorArgs,
+    baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
     let plan = lifecycle::plan(header, true)?;
     let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
@@ -152,14 +182,6 @@ fn complete(
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
-    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())?;
-    if header.test == TestType::Constancy && baseline.is_none() {
-        eprintln!(
-            "monqc: note: display {} has no acceptance record; the constancy items against the \
-             baseline are not evaluated",
-            header.display_id
-        );
-    }
     let (id, record) =
         lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
@@ -193,8 +215,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 site_path.display()
             )
         })?;
-    // A meter id from the site file brings its selector and calibration date.
-    let (meter_selector, calibration_date) = site.meter_selector(&meter_arg);
+    if let Some(only) = &args.only {
+        analysis::check_scope(only)?;
+    }
+    // A meter id from the site file brings its selector, serial and
+    // calibration date.
+    let (meter_selector, _) = site.meter_selector(&meter_arg);
+    let site_meter = site.site_meter(&meter_arg);
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -204,7 +231,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         );
     }
     let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
-    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
+    let sim = sim_settings(display.simulation.clone(), display.bit_depth, &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = args
@@ -212,6 +239,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|m| site.meter_selector(m).0)
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let illuminance_site =
+        args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
     let mut rig = Rig::open(
         &meter_selector,
         illuminance_selector.as_deref(),
@@ -220,8 +249,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &meter_selector,
+        site_meter,
+        illuminance_selector.as_deref(),
+        illuminance_site,
+    )?;
     let operator = match &args.operator {
         Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
@@ -235,12 +268,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         display_id: display.id.clone(),
         display: display.description(),
         operator,
-        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(),
+        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(rig::is_simulated(&meter_selector)),
+        only: args.only.clone(),
+        lmax_change_limit_percent: site.constancy.lmax_change_percent,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
+    let baseline = baseline_for(&store, &header, &args.common)?;
     let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common)
+    complete(&store, &header, rig, writer, Default::default(), &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
@@ -273,11 +309,12 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         eprintln!("monqc: note: {w}");
     }
     let header = session.header.clone();
+    let baseline = baseline_for(&store, &header, &args.common)?;
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let sim = sim_settings(model, &args.common, &stem)?;
+    let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
@@ -288,5 +325,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, &args.common)
+    complete(&store, &header, rig, writer, done, &args.common, baseline)
 }

@@ -9,4 +9,5 @@ pub mod digest;
 pub mod gsdf;
 pub mod luminance;
 pub mod measurement;
+pub mod uncertainty;
 pub mod uniformity;

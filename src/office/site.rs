@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::measuring::rig::SiteMeter;
 use crate::measuring::simulated_display::DisplayModel;
 use crate::numbers::measurement::MeterSetup;
 use crate::records::durable;
@@ -86,11 +87,13 @@ impl DisplayConfig {
             .join(", ")
     }
 
-    /// Rd for a session's Lamb = Rd · E: the display's own, else its
-    /// simulated twin's (so a simulated display configured without an Rd
-    /// still gets a Lamb).
-    pub fn session_rd_cd_m2_per_lx(&self) -> Option<f64> {
-        self.rd_cd_m2_per_lx.or_else(|| self.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx))
+    /// Rd for a session's Lamb = Rd · E: the display's own; for a session
+    /// on its simulated twin (`simulated`), else the twin's. A real session
+    /// never takes Rd from the simulation block: without the display's own
+    /// Rd its Lamb is unknown, and the record says so.
+    pub fn session_rd_cd_m2_per_lx(&self, simulated: bool) -> Option<f64> {
+        self.rd_cd_m2_per_lx
+            .or_else(|| self.simulation.as_ref().filter(|_| simulated).map(|m| m.rd_cd_m2_per_lx))
     }
 }
 
@@ -121,6 +124,16 @@ impl MeterConfig {
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             .is_some_and(|d| (today - d).num_days() > 365)
     }
+}
+
+/// The site's own settings for constancy tests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConstancySettings {
+    /// Tolerance on the change of L'max from the baseline, in %. No standard
+    /// gives one (JESRA, IEC 62563 and AAPM TG18 alike): it is the site's
+    /// own, and every verdict on it is marked unsourced.
+    pub lmax_change_percent: Option<f64>,
 }
 
 /// An operator.
@@ -161,6 +174,9 @@ pub struct Site {
     /// Operators.
     #[serde(default, rename = "operator")]
     pub operators: Vec<OperatorConfig>,
+    /// The site's own constancy settings.
+    #[serde(default)]
+    pub constancy: ConstancySettings,
     /// The keys that sign records, when the site has any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<Signing>,
@@ -265,6 +281,14 @@ impl Site {
                 })?;
             }
         }
+        if let Some(p) = site.constancy.lmax_change_percent
+            && !(p.is_finite() && p > 0.0)
+        {
+            return Err(invalid(format!(
+                "[constancy] lmax_change_percent = {p}: give a positive percentage (for \
+                 example 10.0)"
+            )));
+        }
         for o in &site.operators {
             if !seen.insert(("operator", o.id.clone())) {
                 return Err(invalid(format!("operator `{}` is defined twice", o.id)));
@@ -312,6 +336,15 @@ impl Site {
             Some(m) => (m.selector.clone(), m.calibration_date.clone()),
             None => (given.to_string(), None),
         }
+    }
+
+    /// What the site file knows of the meter `given` names (its serial and
+    /// calibration date), for a meter that cannot tell them itself.
+    pub fn site_meter(&self, given: &str) -> SiteMeter {
+        self.meter(given).map_or_else(SiteMeter::default, |m| SiteMeter {
+            serial: Some(m.serial.clone()).filter(|s| !s.trim().is_empty()),
+            calibration_date: m.calibration_date.clone(),
+        })
     }
 
     /// The name of the operator `given` names: an operator id of this site
@@ -448,15 +481,36 @@ mod tests {
     }
 
     #[test]
-    fn rd_falls_back_to_the_simulated_twin() {
+    fn rd_falls_back_to_the_simulated_twin_only_in_a_simulated_session() {
         let mut d = display("rr1");
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd");
+        assert_eq!(d.session_rd_cd_m2_per_lx(false), Some(0.005), "the display's own Rd");
         d.simulation = Some(DisplayModel { rd_cd_m2_per_lx: 0.02, ..DisplayModel::default() });
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.005), "the display's own Rd comes first");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), Some(0.005), "the display's own Rd first");
         d.rd_cd_m2_per_lx = None;
-        assert_eq!(d.session_rd_cd_m2_per_lx(), Some(0.02), "else the twin's");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), Some(0.02), "else the twin's, simulated");
+        assert_eq!(
+            d.session_rd_cd_m2_per_lx(false),
+            None,
+            "a real meter never takes Rd from the simulation block"
+        );
         d.simulation = None;
-        assert_eq!(d.session_rd_cd_m2_per_lx(), None, "else none: Lamb only if measured");
+        assert_eq!(d.session_rd_cd_m2_per_lx(true), None, "else none: Lamb only if measured");
+    }
+
+    #[test]
+    fn the_site_sets_its_own_lmax_change_tolerance_and_meter_identity() {
+        let p = Path::new("site.toml");
+        let site = Site::parse(
+            "[constancy]\nlmax_change_percent = 10.0\n[[meter]]\nid = \"ls\"\n\
+             selector = \"ls100:/dev/ttyUSB0\"\nserial = \"40123\"\n",
+            p,
+        )
+        .unwrap();
+        assert_eq!(site.constancy.lmax_change_percent, Some(10.0));
+        assert_eq!(site.site_meter("ls").serial.as_deref(), Some("40123"));
+        assert_eq!(site.site_meter("sim").serial, None);
+        let bad = Site::parse("[constancy]\nlmax_change_percent = -1.0\n", p).unwrap_err();
+        assert!(bad.to_string().contains("positive percentage"), "{bad}");
     }
 
     #[test]

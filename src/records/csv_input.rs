@@ -216,7 +216,13 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
                 first_line: first.origin.line.unwrap_or(0),
             });
         }
-        response.push(ResponseReading { ddl, luminance_cd_m2, chromaticity, origin });
+        response.push(ResponseReading {
+            ddl,
+            luminance_cd_m2,
+            chromaticity,
+            flags: Vec::new(),
+            origin,
+        });
     }
     if response.is_empty() {
         return Err(CsvError::NoRows { path: path.to_owned() });
@@ -224,12 +230,7 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
     response.sort_by_key(|r| r.ddl);
     Ok(MeasurementSet {
         source: Some(path.to_owned()),
-        setup: context.setup,
-        ambient: context.ambient,
-        bit_depth,
-        response,
-        uniformity: Vec::new(),
-        judgements: Vec::new(),
+        ..MeasurementSet::from_readings(context.setup, context.ambient, bit_depth, response)
     })
 }
 

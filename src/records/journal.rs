@@ -187,6 +187,33 @@ pub fn verify(text: &str, path: &Path) -> Result<Verified, JournalError> {
     Ok(Verified { lines, torn_tail_bytes: torn.len() })
 }
 
+/// Verify lines already parsed (a record's copy of its journal): the
+/// sequence, the links and the hashes; `path` names the journal in messages.
+pub fn verify_lines(lines: &[Line], path: &Path) -> Result<Verified, JournalError> {
+    let mut prev = GENESIS;
+    for (i, line) in lines.iter().enumerate() {
+        let broken = |problem: String| JournalError::ChainBroken {
+            path: path.to_owned(),
+            line: i + 1,
+            problem,
+        };
+        if line.seq != i as u64 {
+            return Err(broken(format!("sequence number {} where {i} belongs", line.seq)));
+        }
+        if line.prev != prev {
+            return Err(broken("it does not link to the line before".into()));
+        }
+        if line_hash(&line.prev, &line.body) != line.hash {
+            return Err(broken("its content does not match its hash".into()));
+        }
+        prev = &line.hash;
+    }
+    if lines.is_empty() {
+        return Err(JournalError::Empty { path: path.to_owned() });
+    }
+    Ok(Verified { lines: lines.to_vec(), torn_tail_bytes: 0 })
+}
+
 /// Read and verify the journal at `path` (following a link: for files
 /// people name, such as `monqc analyze FILE`).
 pub fn read(path: &Path) -> Result<Verified, JournalError> {

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::numbers::colour::Chromaticity;
 use crate::numbers::measurement::{
-    Ambient, Judgement, LambSource, MeasurementSet, MeterSetup, Origin, Position, ResponseReading,
-    UniformityReading,
+    Ambient, FlagKind, Judgement, LambSource, MeasurementSet, MeterFlag, MeterSetup, Origin,
+    Position, ResponseReading, UniformityReading,
 };
+use crate::numbers::uncertainty::MeterPerformance;
 use crate::records::clock::{self, Clock};
 use crate::records::journal::{self, Journal, JournalError};
 use crate::standards::criteria::TestType;
@@ -22,8 +23,13 @@ use crate::standards::procedure::step_id;
 
 /// The format name written in every header.
 pub const FORMAT: &str = "monqc-session";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes. Version 2 added the meter's flags
+/// on each reading, the background of a response series, the surface the
+/// patterns went out on, the meters' stated performance and the analysis
+/// scope; a version-1 session reads as it was written.
+pub const VERSION: u32 = 2;
+/// The oldest format version this build reads.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The meter that took the readings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -40,6 +46,10 @@ pub struct MeterInfo {
     pub serial: Option<String>,
     /// Calibration date (ISO 8601).
     pub calibration_date: Option<String>,
+    /// What the maker states of the meter's accuracy and repeatability,
+    /// as known when the session started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance: Option<MeterPerformance>,
 }
 
 /// The first line of a session file.
@@ -77,6 +87,13 @@ pub struct SessionHeader {
     pub illuminance_meter: Option<MeterInfo>,
     /// When the session started (RFC 3339).
     pub started: String,
+    /// The items to judge (`--only`: ids, short names, `visual`); none: all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Vec<String>>,
+    /// The site's own tolerance on the change of L'max from the baseline,
+    /// in % (site.toml `[constancy] lmax_change_percent`; unsourced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lmax_change_limit_percent: Option<f64>,
 }
 
 /// How a patch reading settled: the meter was read until two consecutive
@@ -123,6 +140,9 @@ pub enum SessionEntry {
         luminance_cd_m2: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// What the meter warned about the reading.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<MeterFlag>,
         /// When (RFC 3339).
         at: String,
     },
@@ -132,6 +152,9 @@ pub enum SessionEntry {
         illuminance_lx: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// What the meter warned about the reading.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<MeterFlag>,
         /// When (RFC 3339).
         at: String,
     },
@@ -150,6 +173,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// What the meter warned about the reading (an unsettled reading
+        /// carries the `unsettled` flag).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<MeterFlag>,
         /// When (RFC 3339).
         at: String,
     },
@@ -170,6 +197,39 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// What the meter warned about the reading (an unsettled reading
+        /// carries the `unsettled` flag).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        flags: Vec<MeterFlag>,
+        /// When (RFC 3339).
+        at: String,
+    },
+    /// The background DDL of a response series on the background at 20 % of
+    /// the maximum luminance, found from the display's own response.
+    Background {
+        /// The series (`JIRA-BN-L20`).
+        series: String,
+        /// The background DDL shown with every patch of the series.
+        ddl: u16,
+        /// The display's maximum luminance it was found from (without
+        /// ambient where Lamb was measured), cd/m².
+        lmax_cd_m2: f64,
+        /// The luminance aimed at, cd/m².
+        target_cd_m2: f64,
+        /// How it was found.
+        method: String,
+        /// When (RFC 3339).
+        at: String,
+    },
+    /// What the pattern window put on the screen, when it differs from what
+    /// the session asked (a 10-bit session on an 8-bit surface).
+    Surface {
+        /// Bits per channel the frames went out with.
+        output_bits: u8,
+        /// The surface format, as the graphics driver names it.
+        format: String,
+        /// What it means for the readings.
+        note: String,
         /// When (RFC 3339).
         at: String,
     },
@@ -180,7 +240,8 @@ impl SessionEntry {
     /// [`step_id`], as the plan names it.
     pub fn step(&self) -> Option<String> {
         match self {
-            Self::Note { .. } => None,
+            Self::Note { .. } | Self::Surface { .. } => None,
+            Self::Background { series, .. } => Some(step_id::background(series)),
             Self::Judgement { item, .. } => Some(step_id::visual(item)),
             Self::AmbientLuminance { .. } => Some(step_id::AMBIENT_LUMINANCE.into()),
             Self::Illuminance { .. } => Some(step_id::ILLUMINANCE.into()),
@@ -208,6 +269,9 @@ pub enum SessionWriteError {
 pub struct SessionWriter {
     journal: Journal,
     clock: Clock,
+    /// Every entry in the journal, so a step can read what earlier ones
+    /// measured (the background of a JIRA BN L20 series).
+    entries: Vec<SessionEntry>,
 }
 
 impl SessionWriter {
@@ -221,7 +285,7 @@ impl SessionWriter {
         let body = serde_json::to_value(header).expect("header serialises");
         let journal =
             Journal::create(path, &body).map_err(|e| SessionWriteError::Create(Box::new(e)))?;
-        Ok(Self { journal, clock })
+        Ok(Self { journal, clock, entries: Vec::new() })
     }
 
     /// Continue the session at `path`: verify it, cut off a torn last line,
@@ -232,7 +296,7 @@ impl SessionWriter {
     pub fn resume(path: &Path, clock: Clock) -> Result<(Self, Session), SessionResumeError> {
         let (journal, verified) = Journal::open_append(path)?;
         let session = Session::from_verified(&verified, path)?;
-        let mut writer = Self { journal, clock };
+        let mut writer = Self { journal, clock, entries: session.entries.clone() };
         writer
             .append(&SessionEntry::Note { text: resume_note(&verified), at: writer.timestamp() })?;
         Ok((writer, session))
@@ -241,7 +305,14 @@ impl SessionWriter {
     /// Append one reading and sync it to disk.
     pub fn append(&mut self, entry: &SessionEntry) -> Result<(), SessionWriteError> {
         let body = serde_json::to_value(entry).expect("entry serialises");
-        Ok(self.journal.append(&body)?)
+        self.journal.append(&body)?;
+        self.entries.push(entry.clone());
+        Ok(())
+    }
+
+    /// The entries in the journal, the ones of earlier runs included.
+    pub fn entries(&self) -> &[SessionEntry] {
+        &self.entries
     }
 
     /// The file being written.
@@ -368,12 +439,12 @@ impl Session {
                 origin: at(1),
                 problem: format!("not a monqc session header: {e}"),
             })?;
-        if header.format != FORMAT || header.version != VERSION {
+        if header.format != FORMAT || !(OLDEST_VERSION..=VERSION).contains(&header.version) {
             return Err(SessionFileError::Content {
                 origin: at(1),
                 problem: format!(
-                    "format {} version {} is not {FORMAT} version {VERSION}; use the monqc \
-                     version that wrote it ({})",
+                    "format {} version {} is not {FORMAT} version {OLDEST_VERSION} to \
+                     {VERSION}; use the monqc version that wrote it ({})",
                     header.format, header.version, header.software
                 ),
             });
@@ -408,15 +479,33 @@ impl Session {
     /// last one counts (a re-measurement replaces the earlier reading).
     pub fn measurement_set(&self, path: &Path) -> MeasurementSet {
         let mut response: Vec<ResponseReading> = Vec::new();
+        let mut on_background: Vec<ResponseReading> = Vec::new();
         let mut uniformity: Vec<UniformityReading> = Vec::new();
         let mut judgements: Vec<Judgement> = Vec::new();
         let mut ambient_luminance = None;
         let mut illuminance = None;
+        let (mut background_ddl, mut shown_bits) = (None, None);
+        // A reading that did not settle carries the flag (journals written
+        // before flags were journalled say so only in `settle`).
+        let with_settle = |flags: &[MeterFlag], settle: &Option<Settle>| {
+            let mut flags = flags.to_vec();
+            if settle.is_some_and(|s| !s.converged)
+                && !flags.iter().any(|f| f.kind == FlagKind::Unsettled)
+            {
+                flags.push(MeterFlag {
+                    kind: FlagKind::Unsettled,
+                    words: "consecutive readings did not agree".into(),
+                });
+            }
+            flags
+        };
         for (i, e) in self.entries.iter().enumerate() {
             // Header is line 1, entries follow (blank lines are never written).
             let origin = Origin { path: Some(path.to_owned()), line: Some(i + 2) };
             match e {
                 SessionEntry::Note { .. } => {}
+                SessionEntry::Surface { output_bits, .. } => shown_bits = Some(*output_bits),
+                SessionEntry::Background { ddl, .. } => background_ddl = Some(*ddl),
                 SessionEntry::Judgement { item, pattern, question, passed, note, .. } => {
                     judgements.retain(|j| &j.item != item);
                     judgements.push(Judgement {
@@ -427,52 +516,86 @@ impl Session {
                         note: note.clone(),
                     });
                 }
-                SessionEntry::AmbientLuminance { luminance_cd_m2, .. } => {
-                    ambient_luminance = Some(*luminance_cd_m2)
+                SessionEntry::AmbientLuminance { luminance_cd_m2, flags, .. } => {
+                    ambient_luminance = Some((*luminance_cd_m2, flags.clone()))
                 }
-                SessionEntry::Illuminance { illuminance_lx, .. } => {
-                    illuminance = Some(*illuminance_lx)
+                SessionEntry::Illuminance { illuminance_lx, flags, .. } => {
+                    illuminance = Some((*illuminance_lx, flags.clone()))
                 }
-                SessionEntry::Response { ddl, luminance_cd_m2, chromaticity, .. } => {
-                    response.retain(|r| r.ddl != *ddl);
-                    response.push(ResponseReading {
+                SessionEntry::Response {
+                    pattern,
+                    ddl,
+                    luminance_cd_m2,
+                    chromaticity,
+                    settle,
+                    flags,
+                    ..
+                } => {
+                    let series = if step_id::on_background(pattern) {
+                        &mut on_background
+                    } else {
+                        &mut response
+                    };
+                    series.retain(|r| r.ddl != *ddl);
+                    series.push(ResponseReading {
                         ddl: *ddl,
                         luminance_cd_m2: *luminance_cd_m2,
                         chromaticity: *chromaticity,
+                        flags: with_settle(flags, settle),
                         origin,
                     });
                 }
                 SessionEntry::Uniformity {
-                    position, ddl, luminance_cd_m2, chromaticity, ..
+                    position,
+                    ddl,
+                    luminance_cd_m2,
+                    chromaticity,
+                    settle,
+                    flags,
+                    ..
                 } => {
-                    uniformity.retain(|u| u.position != *position);
+                    // One reading per position of each field: a field at
+                    // another DDL (TG18-UN10 beside UN80) is kept apart.
+                    uniformity.retain(|u| u.position != *position || u.ddl != *ddl);
                     uniformity.push(UniformityReading {
                         position: *position,
                         ddl: *ddl,
                         luminance_cd_m2: *luminance_cd_m2,
                         chromaticity: *chromaticity,
+                        flags: with_settle(flags, settle),
                     });
                 }
             }
         }
         response.sort_by_key(|r| r.ddl);
-        uniformity.sort_by_key(|u| u.position);
+        on_background.sort_by_key(|r| r.ddl);
+        uniformity.sort_by_key(|u| (std::cmp::Reverse(u.ddl), u.position));
         let h = &self.header;
         // A display-off luminance reading is Lamb itself; otherwise derive it
         // from the illuminance and Rd (IEC 62563-1 Annex B; AAPM TG18).
-        let ambient = match (ambient_luminance, illuminance, h.rd_cd_m2_per_lx) {
-            (Some(l), e, _) => Some(Ambient {
-                lamb_cd_m2: l,
-                source: LambSource::MeasuredDisplayOff,
-                illuminance_lx: e,
-            }),
-            (None, Some(e), Some(rd)) => Some(Ambient {
-                lamb_cd_m2: rd * e,
-                source: LambSource::DiffuseReflection { rd_cd_m2_per_lx: rd },
-                illuminance_lx: Some(e),
-            }),
-            _ => None,
+        let (ambient, ambient_flags) = match (ambient_luminance, illuminance, h.rd_cd_m2_per_lx) {
+            (Some((l, flags)), e, _) => (
+                Some(Ambient {
+                    lamb_cd_m2: l,
+                    source: LambSource::MeasuredDisplayOff,
+                    illuminance_lx: e.map(|(e, _)| e),
+                }),
+                flags,
+            ),
+            (None, Some((e, flags)), Some(rd)) => (
+                Some(Ambient {
+                    lamb_cd_m2: rd * e,
+                    source: LambSource::DiffuseReflection { rd_cd_m2_per_lx: rd },
+                    illuminance_lx: Some(e),
+                }),
+                flags,
+            ),
+            _ => (None, Vec::new()),
         };
+        // The meter that read the illuminance: the separate one, else the
+        // luminance meter in its illuminance mode.
+        let illuminance_meter =
+            h.illuminance_meter.as_ref().unwrap_or(&h.meter).performance.clone();
         MeasurementSet {
             source: Some(path.to_owned()),
             setup: h.setup,
@@ -481,6 +604,12 @@ impl Session {
             response,
             uniformity,
             judgements,
+            ambient_flags,
+            response_on_background: on_background,
+            background_ddl,
+            luminance_meter: h.meter.performance.clone(),
+            illuminance_meter,
+            shown_bits,
         }
     }
 }
@@ -506,6 +635,8 @@ mod tests {
             meter: MeterInfo::default(),
             illuminance_meter: None,
             started: "2026-11-26T00:00:00Z".into(),
+            only: None,
+            lmax_change_limit_percent: None,
         }
     }
 
@@ -521,6 +652,7 @@ mod tests {
             chromaticity: None,
             raw: String::new(),
             settle: None,
+            flags: Vec::new(),
             at: String::new(),
         }
     }
@@ -533,6 +665,7 @@ mod tests {
         w.append(&SessionEntry::Illuminance {
             illuminance_lx: 40.0,
             raw: "r".into(),
+            flags: Vec::new(),
             at: "t".into(),
         })
         .unwrap();

@@ -1,7 +1,7 @@
 //! Amendments: corrections to a record, appended to a hash-chained file
 //! beside it, `records/<id>.amendments.jsonl`. Line 0 is
 //! `{"amends": "<id>", "version": 2}` (`{"amends": "<id>"}` in files
-//! monqc 0.1 started); every further line is one [`Amendment`].
+//! started before amendments were anchored); every further line is one [`Amendment`].
 //!
 //! Every amendment is also anchored in the record index: an `amendment`
 //! line with the chain's new count and head hash ([`AmendmentAnchor`]). So
@@ -40,7 +40,7 @@ pub struct Amendment {
 pub(super) struct Chain {
     /// The file as read (none when there is no file).
     pub(super) file: Option<Verified>,
-    /// The amendments that count: anchored ones, and those of a monqc 0.1
+    /// The amendments that count: anchored ones, and those of an older
     /// file that no anchor covers yet.
     pub(super) confirmed: Vec<Amendment>,
     /// How the chain stands, and why.
@@ -120,7 +120,7 @@ pub(super) fn reconcile(store: &Store, id: &str, idx: &Index) -> Result<Chain, R
             in_file,
             CheckState::Notice,
             format!(
-                "{in_file} amendment(s), chain intact; written by monqc 0.1 and not anchored in \
+                "{in_file} amendment(s), chain intact; written before amendments were anchored in \
                  the index, so their deletion could not be detected (the next amendment \
                  anchors them)"
             ),
@@ -188,7 +188,7 @@ pub fn amend(store: &Store, id: &str, amendment: &Amendment) -> Result<(), Recor
 }
 
 /// The amendments of record `id`, oldest first: those the index anchors
-/// (and those of a monqc 0.1 file no anchor covers yet). An amendment file
+/// (and those of an older file no anchor covers yet). An amendment file
 /// that was deleted, cut short or rewritten is an error.
 pub fn amendments(store: &Store, id: &str) -> Result<Vec<Amendment>, RecordError> {
     let idx = Index::read(store)?;

@@ -76,7 +76,7 @@ pub struct IndexEntry {
     pub kdelta_percent: Option<f64>,
     /// Uniformity, %, when measured.
     pub uniformity_percent: Option<f64>,
-    /// The session's identity (record version 2): one record per session.
+    /// The session's identity (record version 3): one record per session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_hash: Option<String>,
     /// The key that signed this line.
@@ -245,9 +245,9 @@ pub(super) enum HeadState {
     /// One line ahead: a crash after the index was written, before the head
     /// file; the next write catches up.
     OneAhead,
-    /// No head file, and nothing in the index that monqc 0.2 wrote.
+    /// No head file, and nothing in the index written since monqc keeps one.
     Legacy,
-    /// No head file for an index monqc 0.2 wrote (a copy without it, or it
+    /// No head file for an index written since monqc keeps one (a copy without it, or it
     /// was removed): lines cut off the end cannot be told from a crash.
     Missing,
     /// The index was cut short, rewritten or replaced.

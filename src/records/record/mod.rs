@@ -15,10 +15,10 @@
 //! hold"): no falsification, overwriting or erasure; every addition or
 //! change recorded with who and when.
 //!
-//! # Format, version 2 (version 1 records are read and verified unchanged)
+//! # Format, version 3 (versions 1 and 2 are read and verified unchanged)
 //!
 //! A record file `records/<id>.json` is pretty-printed JSON whose SHA-256 is
-//! `<id>`. Version 2 adds four fields to version 1's (`format`, `version`,
+//! `<id>`. Version 3 adds four fields to those of versions 1 and 2 (`format`, `version`,
 //! `software`, `finalised_at`, `finalised_by`, `session_file`, `journal`,
 //! `criteria`, `options`, `baseline_record`, `analysis`):
 //! - `session_hash`: the session's identity, the hash of its journal's first
@@ -66,8 +66,12 @@ pub use verify::{
 
 /// The format name written in every record.
 pub const FORMAT: &str = "monqc-record";
-/// The record format version this build writes.
-pub const VERSION: u32 = 2;
+/// The record format version this build writes. Version 2 records hold an
+/// analysis of edition 2 (INCOMPLETE, flags, uncertainty; see
+/// `standards::analysis`); version 3 adds the session's identity, the index
+/// position and the signature. Older records read, verify and print as they
+/// were written.
+pub const VERSION: u32 = 3;
 /// The oldest record format version this build reads and verifies.
 pub const OLDEST_VERSION: u32 = 1;
 /// The domain string a record's signature covers.
@@ -109,7 +113,7 @@ pub struct Record {
     /// The session journal's file name.
     pub session_file: String,
     /// The session's identity: the hash of its journal's first line
-    /// (version 2; for version 1, [`Record::session_hash`] computes it).
+    /// (version 3; for older ones, [`Record::session_hash`] computes it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_hash: Option<String>,
     /// Every line of the session journal, as written.
@@ -122,7 +126,7 @@ pub struct Record {
     pub baseline_record: Option<String>,
     /// The analysis, as computed at finalisation.
     pub analysis: Analysis,
-    /// Where the index lists it (version 2).
+    /// Where the index lists it (version 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<IndexPosition>,
     /// The public key that signed it (`ed25519:…`), when signed.
@@ -227,8 +231,8 @@ impl Record {
         Ok(Criteria::parse(&self.criteria.text, &self.criteria.origin)?)
     }
 
-    /// The session's identity: as recorded (version 2), else the hash of
-    /// the first line of the journal copy (version 1).
+    /// The session's identity: as recorded (version 3), else the hash of
+    /// the first line of the journal copy (versions 1 and 2).
     pub fn session_hash(&self) -> Option<&str> {
         self.session_hash.as_deref().or_else(|| self.journal.first().map(|l| l.hash.as_str()))
     }

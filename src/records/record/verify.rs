@@ -92,7 +92,7 @@ pub enum SignatureState {
         /// The public key.
         key: String,
     },
-    /// Not signed (made before the data directory had a key, or by monqc 0.1).
+    /// Not signed (made before the data directory had a key, or by an older monqc).
     Unsigned,
     /// A signature that does not match, or a missing one where one belongs.
     Invalid,
@@ -224,12 +224,7 @@ fn verify_against(
     v.finalised_by_software = Some(parts.software.clone());
 
     // The journal copy and the session's identity.
-    let text: String = parts
-        .journal
-        .iter()
-        .map(|l| serde_json::to_string(l).expect("serialises") + "\n")
-        .collect();
-    let chain = journal::verify(&text, Path::new(&parts.session_file));
+    let chain = journal::verify_lines(&parts.journal, Path::new(&parts.session_file));
     let identity = parts.journal.first().map(|l| l.hash.clone());
     v.session_hash = identity.clone();
     let identity_ok = parts.session_hash.is_none() || parts.session_hash == identity;
@@ -285,7 +280,7 @@ fn verify_against(
         }
     }
 
-    check_session_file(&mut v, store, &parts, &text, identity.as_deref());
+    check_session_file(&mut v, store, &parts, identity.as_deref());
 
     // The analysis, recomputed: a question about this monqc, not the bytes.
     if !hash_ok {
@@ -355,10 +350,13 @@ fn check_signature(
             }
             None => {
                 v.signature = SignatureState::Unsigned;
-                let why = if parts.version < 2 {
-                    "written by monqc 0.1, before records were signed"
+                let why = if parts.version < 3 {
+                    format!(
+                        "written by {} (record format {}), before records were signed",
+                        parts.software, parts.version
+                    )
                 } else {
-                    "the data directory had no signing key when it was finalised (`monqc keys create` makes one)"
+                    "the data directory had no signing key when it was finalised (`monqc keys create` makes one)".to_string()
                 };
                 v.push("signature", CheckState::Notice, format!("unsigned: {why}"));
             }
@@ -476,7 +474,6 @@ fn check_session_file(
     v: &mut Verification,
     store: &Store,
     parts: &Parts,
-    copy: &str,
     identity: Option<&str>,
 ) {
     let name = &parts.session_file;
@@ -493,6 +490,11 @@ fn check_session_file(
         return;
     }
     // The common case, cheaply: the file is the record's copy, byte for byte.
+    let copy: String = parts
+        .journal
+        .iter()
+        .map(|l| serde_json::to_string(l).expect("serialises") + "\n")
+        .collect();
     if durable::read(&path).is_ok_and(|bytes| bytes == copy.as_bytes()) {
         v.push(
             "session journal",
