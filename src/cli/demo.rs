@@ -9,11 +9,10 @@ use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::simulated_display::{DisplayModel, Panel};
 use monqc::numbers::measurement::MeterSetup;
 use monqc::records::session::SessionWriter;
-use monqc::records::store::Store;
 use monqc::standards::criteria::{Criteria, TestType};
 
 use super::report::{self, LangArg};
-use super::{Outcome, data_dir, operator, verdicts};
+use super::{Outcome, open_store, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -148,7 +147,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     if let Some(only) = &args.only {
         monqc::standards::analysis::check_scope(only)?;
     }
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let sim = SimSettings {
         model: model.clone(),
         time_scale: args.time_scale,
@@ -180,11 +179,14 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
-    let path = match args.session {
-        Some(p) => p,
-        None => store.session_path(&lifecycle::session_id("demo", chrono::Utc::now)),
+    let mut writer = match &args.session {
+        Some(p) => SessionWriter::create(p, &header, chrono::Utc::now)?,
+        None => {
+            let id = lifecycle::session_id("demo", chrono::Utc::now);
+            lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?.1
+        }
     };
-    let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
+    let path = writer.path().to_path_buf();
     // The demo measures; the visual items need a person (`monqc run`), so
     // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;

@@ -6,12 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::lifecycle::{self, NewSession, Resumed};
 use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::office::typed_text::{self, Lines};
-use monqc::records::record;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis;
@@ -19,8 +18,7 @@ use monqc::standards::criteria::{Criteria, TestType};
 use monqc::standards::procedure::Procedure;
 use monqc_drivers::twin::Fault;
 
-use super::data_dir;
-use super::{Outcome, operator, verdicts};
+use super::{Outcome, open_store, operator, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
@@ -193,7 +191,7 @@ fn complete(
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let site_path = store.site_file();
     let site = Site::load(&site_path)?;
     let display = site.display(&args.display, &site_path)?.clone();
@@ -280,18 +278,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let baseline = baseline_for(&store, &header, &args.common)?;
-    let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
+    let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
     complete(&store, &header, rig, writer, Default::default(), &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let path = if args.session.ends_with(".jsonl") {
         PathBuf::from(&args.session)
     } else {
-        store.session_path(&args.session)
+        store.checked_session_path(&args.session)?
     };
     if !path.exists() {
         bail!(
@@ -301,16 +298,17 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // A finished session is never written to again: show its record.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = record::find_by_session(&store, &file_name)? {
-        note!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = record::load(&store, &entry.record)?;
-        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        note!("record: {}", store.record_path(&entry.record).display());
-        return Ok(outcome);
-    }
-    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
+    // A finished session is never written to again: show its record. It is
+    // found by the session's content, not the file's name.
+    let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
+        Resumed::Finalised { id, record } => {
+            note!("session {} was already finalised as record {id}", args.session);
+            let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+            note!("record: {}", store.record_path(&id).display());
+            return Ok(outcome);
+        }
+        Resumed::Continue { writer, session } => (writer, session),
+    };
     for w in &session.warnings {
         note!("monqc: note: {w}");
     }

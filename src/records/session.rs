@@ -256,13 +256,17 @@ impl SessionEntry {
 
 /// Why a session file could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionWriteError {
-    /// The journal could not be created or appended to.
+    /// A reading could not be appended; the file keeps the ones before it.
     #[error("{0}; the readings before this one are safe in the file")]
     Journal(#[from] JournalError),
     /// A value that cannot be right was refused before it was journalled.
     #[error("{0}; it was not written to the session file")]
     Value(#[from] ValueError),
+    /// The session file could not be made: nothing was measured yet.
+    #[error("cannot start the session file: {0}; nothing was measured or written yet")]
+    Create(Box<JournalError>),
 }
 
 /// Appends readings to a session journal, each synced before returning.
@@ -284,26 +288,23 @@ impl SessionWriter {
     ) -> Result<Self, SessionWriteError> {
         values::header(header)?;
         let body = serde_json::to_value(header).expect("header serialises");
-        Ok(Self { journal: Journal::create(path, &body)?, clock, entries: Vec::new() })
+        let journal =
+            Journal::create(path, &body).map_err(|e| SessionWriteError::Create(Box::new(e)))?;
+        Ok(Self { journal, clock, entries: Vec::new() })
     }
 
-    /// Continue the session at `path`: verify it, cut off a torn last line
-    /// (recording that in the journal), and return it with what it holds.
+    /// Continue the session at `path`: verify it, cut off a torn last line,
+    /// and return it with what it holds. Every resume is journalled (REDTEAM
+    /// W7): how many lines the journal held and the hash of the last, and
+    /// how many bytes of a torn line were cut, so lines removed from the end
+    /// before a resume leave a trace in the record (see [`resume_note`]).
     pub fn resume(path: &Path, clock: Clock) -> Result<(Self, Session), SessionResumeError> {
         let (journal, verified) = Journal::open_append(path)?;
         let session = Session::from_verified(&verified, path)?;
         values::session(&session, path)?;
         let mut writer = Self { journal, clock, entries: session.entries.clone() };
-        if verified.torn_tail_bytes > 0 {
-            writer.append(&SessionEntry::Note {
-                text: format!(
-                    "resumed: {} bytes of a reading interrupted while being written were \
-                     discarded; that reading is taken again",
-                    verified.torn_tail_bytes
-                ),
-                at: writer.timestamp(),
-            })?;
-        }
+        writer
+            .append(&SessionEntry::Note { text: resume_note(&verified), at: writer.timestamp() })?;
         Ok((writer, session))
     }
 
@@ -332,6 +333,34 @@ impl SessionWriter {
     pub fn timestamp(&self) -> String {
         clock::timestamp(self.clock)
     }
+}
+
+/// The note a resume journals: `resumed after N lines (last line hash H)`
+/// and, when a torn line was cut, `; B bytes of a reading interrupted while
+/// being written were discarded and that reading is taken again`.
+pub fn resume_note(verified: &journal::Verified) -> String {
+    let mut text = format!(
+        "resumed after {} lines (last line hash {})",
+        verified.lines.len(),
+        verified.head()
+    );
+    if verified.torn_tail_bytes > 0 {
+        text.push_str(&format!(
+            "; {} bytes of a reading interrupted while being written were discarded and that \
+             reading is taken again",
+            verified.torn_tail_bytes
+        ));
+    }
+    text
+}
+
+/// A session's identity: the hash of its first journal line (the header,
+/// which holds the display, the meters and the start time to the
+/// millisecond). Two files with the same identity hold the same session,
+/// whatever they are called; a copy renamed is still the same session, and
+/// two sessions that share a file name are not (REDTEAM W1).
+pub fn identity(verified: &journal::Verified) -> Option<&str> {
+    verified.lines.first().map(|l| l.hash.as_str())
 }
 
 /// Why a session file could not be read.
@@ -665,7 +694,7 @@ mod tests {
         assert!((set.lamb_cd_m2() - 0.2).abs() < 1e-12, "Rd · E = 0.005 · 40");
         assert!(matches!(
             SessionWriter::create(&path, &header(), fixed_clock),
-            Err(SessionWriteError::Journal(JournalError::Exists { .. }))
+            Err(SessionWriteError::Create(e)) if matches!(*e, JournalError::Exists { .. })
         ));
     }
 
@@ -688,8 +717,11 @@ mod tests {
         let s = read(&path).unwrap();
         assert!(s.warnings.is_empty());
         assert!(
-            matches!(&s.entries[1], SessionEntry::Note { at, .. } if at == "2026-11-26T07:00:00.125Z"),
-            "the resume is on record, stamped by the clock given"
+            matches!(&s.entries[1], SessionEntry::Note { at, text } if at == "2026-11-26T07:00:00.125Z"
+                && text.starts_with("resumed after 2 lines (last line hash ")
+                && text.contains("; 16 bytes of a reading interrupted")),
+            "the resume is on record, stamped by the clock given: {:?}",
+            s.entries[1]
         );
         assert_eq!(s.entries.len(), 3);
     }
@@ -739,6 +771,29 @@ mod tests {
             assert!(SessionWriter::resume(&path, fixed_clock).is_err());
             std::fs::remove_file(&path).unwrap();
         }
+    }
+
+    #[test]
+    fn every_resume_is_journalled_with_what_it_saw() {
+        // REDTEAM W7: lines cut off the end before a resume leave a trace.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
+        for ddl in [0, 15, 30] {
+            w.append(&response(ddl, 1.0 + f64::from(ddl))).unwrap();
+        }
+        drop(w);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cut: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, &cut).unwrap();
+        let (w, s) = SessionWriter::resume(&path, fixed_clock).unwrap();
+        drop(w);
+        assert_eq!(s.entries.len(), 1);
+        let after = read(&path).unwrap();
+        let SessionEntry::Note { text, .. } = &after.entries[1] else {
+            panic!("{:?}", after.entries)
+        };
+        assert!(text.starts_with("resumed after 2 lines (last line hash "), "{text}");
     }
 
     #[test]
