@@ -263,10 +263,18 @@ pub enum SessionWriteError {
     Journal(#[from] JournalError),
     /// A value that cannot be right was refused before it was journalled.
     #[error("{0}; it was not written to the session file")]
-    Value(#[from] ValueError),
+    Value(Box<ValueError>),
     /// The session file could not be made: nothing was measured yet.
     #[error("cannot start the session file: {0}; nothing was measured or written yet")]
     Create(Box<JournalError>),
+}
+
+// Boxed: keeps the error small enough to pass by value (clippy's
+// result_large_err) through the rig's `Interrupted` error.
+impl From<ValueError> for SessionWriteError {
+    fn from(e: ValueError) -> Self {
+        Self::Value(Box::new(e))
+    }
 }
 
 /// Appends readings to a session journal, each synced before returning.
