@@ -111,6 +111,8 @@ fn resuming_a_real_session_with_yes_refuses_too() {
         display: "a real display".into(),
         operator: "kt".into(),
         rd_cd_m2_per_lx: None,
+        only: None,
+        lmax_change_limit_percent: None,
     };
     let meter = MeterInfo { selector: "ls100:/dev/ttyUSB0".into(), ..Default::default() };
     let header = lifecycle::header(new, meter, None, clock);

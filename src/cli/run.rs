@@ -7,23 +7,23 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::lifecycle::{self, NewSession, Resumed};
 use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
 use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::sequence::{self, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
-use monqc::records::record;
+use monqc::office::typed_text::{self, Lines};
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
+use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
 use monqc::standards::procedure::Procedure;
 use monqc_drivers::twin::Fault;
 
-use super::data_dir;
 use super::report::LangArg;
-use super::{Outcome, verdicts};
+use super::{Outcome, open_store, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
@@ -94,6 +94,12 @@ pub struct RunArgs {
     /// Who runs the test (an operator id from the site file, or a name) [default: $USER].
     #[arg(long)]
     operator: Option<String>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, tracking, lmax-change, visual); recorded
+    /// with the session, and the verdict says which items it covers (exit 3,
+    /// INCOMPLETE, when required items are left out).
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
     #[command(flatten)]
     common: OperatorArgs,
 }
@@ -118,9 +124,11 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// The simulated bench of session `session_id` (for simulated meters).
+/// The simulated bench of session `session_id` (for simulated meters): the
+/// display's simulated panel, driven at the session's bit depth.
 fn sim_settings(
     model: Option<DisplayModel>,
+    bit_depth: u8,
     common: &OperatorArgs,
     session_id: &str,
 ) -> anyhow::Result<SimSettings> {
@@ -129,8 +137,9 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
+    let model = model.map(|m| DisplayModel { bit_depth, ..m });
     Ok(SimSettings::for_session(
-        model,
+        Some(model.unwrap_or(DisplayModel { bit_depth, ..DisplayModel::default() })),
         time_scale,
         common.sim_fault.unwrap_or_default(),
         session_id,
@@ -162,7 +171,7 @@ pub(super) fn language(arg: Option<LangArg>) -> Language {
 
 /// Print one finished step on stderr.
 pub(super) fn print_progress(s: StepDone) {
-    eprintln!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
 }
 
 /// The operator the command line asks for: answers from a file, `--yes`,
@@ -181,6 +190,25 @@ fn choose_operator(common: &OperatorArgs) -> anyhow::Result<Box<dyn Operator>> {
     })
 }
 
+/// The baseline of a constancy session, chosen and checked before anything
+/// is measured (a wrong `--baseline` costs no readings).
+fn baseline_for(
+    store: &Store,
+    header: &SessionHeader,
+    common: &OperatorArgs,
+) -> anyhow::Result<Option<String>> {
+    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())
+        .context("--baseline")?;
+    if header.test == TestType::Constancy && baseline.is_none() {
+        note!(
+            "monqc: note: display {} has no acceptance record that passed; the comparison with \
+             the baseline cannot be made, and the verdict will be INCOMPLETE (判定保留)",
+            header.display_id
+        );
+    }
+    Ok(baseline)
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
@@ -191,29 +219,22 @@ fn complete(
     done: BTreeSet<String>,
     mut operator: Box<dyn Operator>,
     common: &OperatorArgs,
+    baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
     let plan = lifecycle::plan(header, true)?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
-    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())?;
-    if header.test == TestType::Constancy && baseline.is_none() {
-        eprintln!(
-            "monqc: note: display {} has no acceptance record; the constancy items against the \
-             baseline are not evaluated",
-            header.display_id
-        );
-    }
     let (id, record) =
         lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("record: {}", store.record_path(&id).display());
     Ok(outcome)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let site_path = store.site_file();
     let site = Site::load(&site_path)?;
     let display = site.display(&args.display, &site_path)?.clone();
@@ -238,8 +259,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 site_path.display()
             )
         })?;
-    // A meter id from the site file brings its selector and calibration date.
-    let (meter_selector, calibration_date) = site.meter_selector(&meter_arg);
+    if let Some(only) = &args.only {
+        analysis::check_scope(only)?;
+    }
+    // A meter id from the site file brings its selector, serial and
+    // calibration date.
+    let (meter_selector, _) = site.meter_selector(&meter_arg);
+    let site_meter = site.site_meter(&meter_arg);
     // Before any meter is opened: a real display needs a person for every
     // switch, meter placement and visual judgement.
     let who_answers = choose_operator(&args.common)?;
@@ -257,13 +283,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
-        eprintln!(
+        note!(
             "monqc: warning: meter {meter_arg} was last calibrated on {}, over a year ago",
             m.calibration_date.as_deref().unwrap_or_default()
         );
     }
     let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
-    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
+    let sim = sim_settings(display.simulation.clone(), display.bit_depth, &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = args
@@ -271,6 +297,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|m| site.meter_selector(m).0)
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let illuminance_site =
+        args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
     let mut rig = Rig::open(
         &meter_selector,
         illuminance_selector.as_deref(),
@@ -279,12 +307,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &meter_selector,
+        site_meter,
+        illuminance_selector.as_deref(),
+        illuminance_site,
+    )?;
     let operator = match &args.operator {
         Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     };
+    // REDTEAM D8: a name the report font cannot print is refused now, not
+    // when the record's PDF is made.
+    typed_text::check("--operator", &operator, Lines::One)?;
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade,
@@ -294,21 +329,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         display_id: display.id.clone(),
         display: display.description(),
         operator,
-        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(),
+        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(rig::is_simulated(&meter_selector)),
+        only: args.only.clone(),
+        lmax_change_limit_percent: site.constancy.lmax_change_percent,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
-    let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
-    eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common)
+    let baseline = baseline_for(&store, &header, &args.common)?;
+    let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
+    note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
+    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let path = if args.session.ends_with(".jsonl") {
         PathBuf::from(&args.session)
     } else {
-        store.session_path(&args.session)
+        store.checked_session_path(&args.session)?
     };
     if !path.exists() {
         bail!(
@@ -318,25 +355,27 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // A finished session is never written to again: show its record.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = record::find_by_session(&store, &file_name)? {
-        eprintln!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = record::load(&store, &entry.record)?;
-        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        eprintln!("record: {}", store.record_path(&entry.record).display());
-        return Ok(outcome);
-    }
-    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
+    // A finished session is never written to again: show its record. It is
+    // found by the session's content, not the file's name.
+    let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
+        Resumed::Finalised { id, record } => {
+            note!("session {} was already finalised as record {id}", args.session);
+            let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+            note!("record: {}", store.record_path(&id).display());
+            return Ok(outcome);
+        }
+        Resumed::Continue { writer, session } => (writer, session),
+    };
     for w in &session.warnings {
-        eprintln!("monqc: note: {w}");
+        note!("monqc: note: {w}");
     }
     let header = session.header.clone();
+    let baseline = baseline_for(&store, &header, &args.common)?;
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let sim = sim_settings(model, &args.common, &stem)?;
+    let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
     let operator = choose_operator(&args.common)?;
     sequence::check_attendance(
@@ -345,7 +384,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         rig::bench_kind(&header.meter.selector),
         operator.presence(),
     )?;
-    eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
+    note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
@@ -354,5 +393,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, operator, &args.common)
+    complete(&store, &header, rig, writer, done, operator, &args.common, baseline)
 }

@@ -9,15 +9,28 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use monqc_drivers::{MeasureRequest, MeterError, Photometer, Reading, SettleRule};
+use monqc_drivers::{
+    FlagKind as DriverFlagKind, MeasureRequest, MeterError, Photometer, Reading, SettleRule,
+};
 
 use crate::measuring::prompts::Instruction;
 use crate::measuring::simulated_display::{Shown, SimulatedDisplay};
 use crate::numbers::colour::Chromaticity;
-use crate::numbers::measurement::Position;
+use crate::numbers::luminance;
+use crate::numbers::measurement::{FlagKind, MeterFlag, Position};
 use crate::records::confirmation::{Action, Confirmation, ConfirmedBy};
 use crate::records::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
-use crate::standards::procedure::{PlannedStep, StepAction};
+use crate::standards::procedure::{BACKGROUND_FRACTION_OF_LMAX, PlannedStep, StepAction, step_id};
+
+/// The surface a pattern window put a frame on, when it is not what the
+/// session asked for (a 10-bit session on an 8-bit surface).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownSurface {
+    /// Bits per channel the frame went out with.
+    pub output_bits: u8,
+    /// The surface format as the graphics driver names it.
+    pub format: String,
+}
 
 /// How the meter meets the screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +124,14 @@ pub trait Bench {
     fn console(&self) -> Option<&dyn Console> {
         None
     }
+    /// Show the patterns that take a background (JIRA BN "L20") on `ddl`
+    /// from now on. Benches that draw no background ignore it.
+    fn set_background(&self, _ddl: u16) {}
+    /// The surface the last frame went out on, when it had fewer bits than
+    /// the session's patterns; `None` when it matched (or nothing was drawn).
+    fn reduced_surface(&self) -> Option<ShownSurface> {
+        None
+    }
 }
 
 impl Bench for SimulatedDisplay {
@@ -148,6 +169,12 @@ impl<B: Bench + ?Sized> Bench for &B {
     fn console(&self) -> Option<&dyn Console> {
         (**self).console()
     }
+    fn set_background(&self, ddl: u16) {
+        (**self).set_background(ddl)
+    }
+    fn reduced_surface(&self) -> Option<ShownSurface> {
+        (**self).reduced_surface()
+    }
 }
 
 /// Two benches driven together (a simulated display shown in a real
@@ -173,6 +200,13 @@ impl<A: Bench, B: Bench> Bench for (A, B) {
     }
     fn console(&self) -> Option<&dyn Console> {
         self.1.console().or_else(|| self.0.console())
+    }
+    fn set_background(&self, ddl: u16) {
+        self.0.set_background(ddl);
+        self.1.set_background(ddl);
+    }
+    fn reduced_surface(&self) -> Option<ShownSurface> {
+        self.0.reduced_surface().or_else(|| self.1.reduced_surface())
     }
 }
 
@@ -337,6 +371,18 @@ pub enum SequenceError {
         /// The steps and what each needs.
         needs: Vec<NeedsPerson>,
     },
+    /// The background at 20 % of the maximum luminance cannot be found.
+    #[error(
+        "{step}: the background at 20 % of the maximum luminance is found from the black \
+         series measured before it, but {why}; measure that series first (its steps come \
+         earlier in the procedure)"
+    )]
+    Background {
+        /// The step.
+        step: String,
+        /// What is missing.
+        why: String,
+    },
 }
 
 /// Where things stand on the bench between steps.
@@ -370,7 +416,11 @@ fn actions_for(step: &PlannedStep, state: &mut BenchState) -> Vec<(Action, Optio
                 state.meter_at = Some(Position::Centre);
             }
         }
-        StepAction::ReadResponse { .. } | StepAction::ReadUniformity { .. } => {
+        // Found from the journal: nothing physical happens.
+        StepAction::FindBackground { .. } => {}
+        StepAction::ReadResponse { .. }
+        | StepAction::ReadResponseOnBackground { .. }
+        | StepAction::ReadUniformity { .. } => {
             switch_on(state, &mut actions);
             let position = match step.action {
                 StepAction::ReadUniformity { position, .. } => position,
@@ -455,6 +505,32 @@ fn raw(r: &Reading) -> String {
     raw_reply_text(&r.raw)
 }
 
+/// The meter's flags on a reading, for the journal: each with the kind the
+/// driver typed it as (the families' codes are mapped in the drivers
+/// crate's protocol page) and the meter's own words.
+pub fn flags_of(r: &Reading) -> Vec<MeterFlag> {
+    r.validity
+        .flags()
+        .iter()
+        .map(|f| MeterFlag { kind: flag_kind(f.kind), words: f.words.clone() })
+        .collect()
+}
+
+/// The journal's name for a driver's flag kind.
+fn flag_kind(kind: DriverFlagKind) -> FlagKind {
+    match kind {
+        DriverFlagKind::BelowRange => FlagKind::BelowRange,
+        DriverFlagKind::LowLight => FlagKind::LowLight,
+        DriverFlagKind::OverRange => FlagKind::OverRange,
+        DriverFlagKind::ChromaticityOutOfRange => FlagKind::ChromaticityOutOfRange,
+        DriverFlagKind::Unsettled => FlagKind::Unsettled,
+        DriverFlagKind::LowBattery => FlagKind::LowBattery,
+        DriverFlagKind::Uncalibrated => FlagKind::Uncalibrated,
+        // A kind a newer driver adds reads as a warning in its own words.
+        _ => FlagKind::Other,
+    }
+}
+
 fn read(
     meter: &mut dyn Photometer,
     request: MeasureRequest,
@@ -481,7 +557,14 @@ pub fn run(
     check_attendance(plan, done, bench.kind(), operator.presence())?;
     let todo: Vec<&PlannedStep> = plan.iter().filter(|s| !done.contains(&s.id)).collect();
     let total = todo.len();
-    let mut walk = Walk { bench, meters, operator, session, state: BenchState::default() };
+    let mut walk = Walk {
+        bench,
+        meters,
+        operator,
+        session,
+        state: BenchState::default(),
+        surface_noted: false,
+    };
     for (i, step) in todo.into_iter().enumerate() {
         let value = match &step.action {
             StepAction::Judge { item, question, question_ja } => {
@@ -490,9 +573,10 @@ pub fn run(
             StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => {
                 walk.read_ambient(step)?
             }
-            StepAction::ReadResponse { ddl } | StepAction::ReadUniformity { ddl, .. } => {
-                walk.read_patch(step, *ddl)?
-            }
+            StepAction::ReadResponse { ddl }
+            | StepAction::ReadUniformity { ddl, .. }
+            | StepAction::ReadResponseOnBackground { ddl } => walk.read_patch(step, *ddl)?,
+            StepAction::FindBackground { series } => walk.find_background(step, series)?,
         };
         progress(StepDone { index: i + 1, total, id: step.id.clone(), value });
     }
@@ -507,6 +591,8 @@ struct Walk<'a, 'm> {
     operator: &'a mut dyn Operator,
     session: &'a mut SessionWriter,
     state: BenchState,
+    /// A reduced surface has been journalled in this walk.
+    surface_noted: bool,
 }
 
 impl Walk<'_, '_> {
@@ -595,6 +681,7 @@ impl Walk<'_, '_> {
                 illuminance_lx: r.value,
                 raw: raw(&r),
                 confirmed,
+                flags: flags_of(&r),
                 at: self.session.timestamp(),
             })?;
             Ok(format!("{:.1} lx", r.value))
@@ -605,6 +692,7 @@ impl Walk<'_, '_> {
                 luminance_cd_m2: r.value,
                 raw: raw(&r),
                 confirmed,
+                flags: flags_of(&r),
                 at: self.session.timestamp(),
             })?;
             Ok(format!("{:.4} cd/m²", r.value))
@@ -616,7 +704,12 @@ impl Walk<'_, '_> {
     /// journal it.
     fn read_patch(&mut self, step: &PlannedStep, ddl: u16) -> Result<String, SequenceError> {
         let pattern = step.pattern.clone().unwrap_or_default();
+        if matches!(step.action, StepAction::ReadResponseOnBackground { .. }) {
+            let background = self.journalled_background(step)?;
+            self.bench.set_background(background);
+        }
         self.bench.show(&pattern, Some(ddl))?;
+        self.note_surface()?;
         let confirmed = Some(self.prepare(step)?);
         // A new pattern: read until the display and meter have settled.
         let luminance = &mut *self.meters.luminance;
@@ -634,6 +727,26 @@ impl Walk<'_, '_> {
             converged: settled.converged,
         });
         let r = settled.reading;
+        let mut flags = flags_of(&r);
+        // Settling flags an unconverged reading itself; say how long it tried.
+        if !settled.converged && !flags.iter().any(|f| f.kind == FlagKind::Unsettled) {
+            flags.push(MeterFlag {
+                kind: FlagKind::Unsettled,
+                words: format!(
+                    "{} readings in {:.2} s did not agree",
+                    settled.readings.len(),
+                    settled.settle_time.as_secs_f64()
+                ),
+            });
+        }
+        let flagged = if flags.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " [meter: {}]",
+                flags.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; ")
+            )
+        };
         let entry = match step.action {
             StepAction::ReadUniformity { position, .. } => SessionEntry::Uniformity {
                 pattern,
@@ -644,6 +757,7 @@ impl Walk<'_, '_> {
                 raw: raw(&r),
                 settle,
                 confirmed,
+                flags,
                 at: self.session.timestamp(),
             },
             _ => SessionEntry::Response {
@@ -654,17 +768,101 @@ impl Walk<'_, '_> {
                 raw: raw(&r),
                 settle,
                 confirmed,
+                flags,
                 at: self.session.timestamp(),
             },
         };
         self.session.append(&entry)?;
-        let unsettled = if settled.converged { "" } else { " (did not settle)" };
         Ok(format!(
-            "{:.4} cd/m²  [{} reading(s), {:.2} s]{unsettled}",
+            "{:.4} cd/m²  [{} reading(s), {:.2} s]{flagged}",
             r.value,
             settled.readings.len(),
             settled.settle_time.as_secs_f64()
         ))
+    }
+
+    /// Journal, once per walk, that the window's surface has fewer bits
+    /// than the session's patterns.
+    fn note_surface(&mut self) -> Result<(), SequenceError> {
+        if self.surface_noted {
+            return Ok(());
+        }
+        if let Some(s) = self.bench.reduced_surface() {
+            self.surface_noted = true;
+            self.session.append(&SessionEntry::Surface {
+                output_bits: s.output_bits,
+                note: format!(
+                    "the patterns went out with {} bits per channel ({}): each DDL was shown \
+                     as its nearest {}-bit level",
+                    s.output_bits, s.format, s.output_bits
+                ),
+                format: s.format,
+                at: self.session.timestamp(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The background DDL journalled for the series `step` belongs to.
+    fn journalled_background(&self, step: &PlannedStep) -> Result<u16, SequenceError> {
+        self.session
+            .entries()
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                SessionEntry::Background { ddl, .. } => Some(*ddl),
+                _ => None,
+            })
+            .ok_or_else(|| SequenceError::Background {
+                step: step.id.clone(),
+                why: "no background level is in the journal".into(),
+            })
+    }
+
+    /// The background at 20 % of the maximum luminance: found from the
+    /// display's own black-background response in the journal (its luminance
+    /// without ambient: a telescopic reading less the Lamb measured with the
+    /// display off), journalled, and shown with every patch of the series.
+    fn find_background(
+        &mut self,
+        step: &PlannedStep,
+        series: &str,
+    ) -> Result<String, SequenceError> {
+        let entries = self.session.entries();
+        let lamb = entries.iter().rev().find_map(|e| match e {
+            SessionEntry::AmbientLuminance { luminance_cd_m2, .. } => Some(*luminance_cd_m2),
+            _ => None,
+        });
+        let mut response: Vec<(u16, f64)> = Vec::new();
+        for e in entries {
+            if let SessionEntry::Response { pattern, ddl, luminance_cd_m2, .. } = e
+                && !step_id::on_background(pattern)
+            {
+                response.retain(|(d, _)| d != ddl);
+                response.push((*ddl, (luminance_cd_m2 - lamb.unwrap_or(0.0)).max(0.0)));
+            }
+        }
+        response.sort_by_key(|(d, _)| *d);
+        let fail = |why: &str| SequenceError::Background { step: step.id.clone(), why: why.into() };
+        let (_, lmax) =
+            *response.last().ok_or_else(|| fail("no black series is in the journal"))?;
+        let ddl = luminance::level_for_fraction_of_max(&response, BACKGROUND_FRACTION_OF_LMAX)
+            .ok_or_else(|| fail("the black series does not reach 20 % of its maximum"))?;
+        let target = BACKGROUND_FRACTION_OF_LMAX * lmax;
+        self.session.append(&SessionEntry::Background {
+            series: series.into(),
+            ddl,
+            lmax_cd_m2: lmax,
+            target_cd_m2: target,
+            method: format!(
+                "the DDL whose luminance is 20 % of the black series' maximum, interpolated \
+                 in log luminance between the readings around it{}",
+                if lamb.is_some() { "; Lamb (display off) subtracted" } else { "" }
+            ),
+            at: self.session.timestamp(),
+        })?;
+        self.bench.set_background(ddl);
+        Ok(format!("background DDL {ddl} ({target:.2} cd/m², 20 % of {lmax:.2} cd/m²)"))
     }
 }
 
@@ -725,6 +923,8 @@ mod tests {
             meter: MeterInfo::default(),
             illuminance_meter: None,
             started: "2026-11-26T09:00:00.000Z".into(),
+            only: None,
+            lmax_change_limit_percent: None,
         }
     }
 
@@ -783,6 +983,139 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The ideal simulated meter, flagging what it reads below 1 cd/m² the
+    /// way an LS-100 does (OK13), and a bench that records what it was asked
+    /// and reports an 8-bit surface.
+    struct FlagsLowLight(SimulatedPhotometer<Arc<SimulatedDisplay>>);
+
+    impl Photometer for FlagsLowLight {
+        fn identify(&mut self) -> Result<monqc_drivers::DeviceInfo, MeterError> {
+            self.0.identify()
+        }
+        fn capabilities(&self) -> monqc_drivers::Capabilities {
+            self.0.capabilities()
+        }
+        fn measure(
+            &mut self,
+            request: &MeasureRequest,
+            progress: &mut dyn FnMut(monqc_drivers::Progress),
+        ) -> Result<Reading, MeterError> {
+            let mut r = self.0.measure(request, progress)?;
+            if r.value < 1.0 && request.quantity == monqc_drivers::Quantity::Luminance {
+                r.validity.push(monqc_drivers::MeterFlag::new(
+                    DriverFlagKind::BelowRange,
+                    "luminance below the meter's range (OK13)",
+                ));
+            }
+            Ok(r)
+        }
+    }
+
+    struct EightBitWindow {
+        display: Arc<SimulatedDisplay>,
+        backgrounds: std::sync::Mutex<Vec<(u16, String)>>,
+        last: std::sync::Mutex<String>,
+    }
+
+    impl Bench for EightBitWindow {
+        fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+            *self.last.lock().unwrap() = pattern.into();
+            Bench::show(&*self.display, pattern, ddl)
+        }
+        fn switch_off(&self) -> Result<(), SequenceError> {
+            Bench::switch_off(&*self.display)
+        }
+        fn place_meter(&self, position: Position) {
+            Bench::place_meter(&*self.display, position)
+        }
+        fn kind(&self) -> BenchKind {
+            BenchKind::Simulated
+        }
+        fn set_background(&self, ddl: u16) {
+            let shown = self.last.lock().unwrap().clone();
+            self.backgrounds.lock().unwrap().push((ddl, shown));
+        }
+        fn reduced_surface(&self) -> Option<ShownSurface> {
+            Some(ShownSurface { output_bits: 8, format: "Bgra8Unorm".into() })
+        }
+    }
+
+    /// Issue 11 items 3 and 5: every meter flag is journalled with its
+    /// reading and reaches the verdict; the 20 % background is found from
+    /// the session's own response, journalled and shown; a 10-bit session
+    /// on an 8-bit surface is recorded as such.
+    #[test]
+    fn flags_background_and_surface_are_journalled_and_reach_the_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = MeterSetup::Contact;
+        let model = DisplayModel { bit_depth: 10, ..DisplayModel::default() };
+        let display = Arc::new(SimulatedDisplay::new(model, setup));
+        let mut luminance = FlagsLowLight(SimulatedPhotometer::new(Arc::clone(&display), 1));
+        let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), 2);
+        let bench = EightBitWindow {
+            display: Arc::clone(&display),
+            backgrounds: Default::default(),
+            last: Default::default(),
+        };
+        let path = dir.path().join("s.jsonl");
+        let mut h = header("jesra-x0093", TestType::Acceptance, setup);
+        h.bit_depth = 10;
+        let plan = Procedure::built_in("jesra-x0093", TestType::Acceptance)
+            .unwrap()
+            .plan(setup, 10, false);
+        let mut writer = SessionWriter::create(&path, &h, clock).unwrap();
+        let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+        let mut shown = Vec::new();
+        run(&plan, &BTreeSet::new(), &bench, meters, &mut Agreeable, &mut writer, &mut |s| {
+            shown.push(s.value)
+        })
+        .unwrap();
+        let session = session::read(&path).unwrap();
+        // The flag, in the meter's words, on the BN01 reading of the journal.
+        let bn01 = session
+            .entries
+            .iter()
+            .find(|e| matches!(e, SessionEntry::Response { pattern, .. } if pattern == "JIRA-BN01"))
+            .unwrap();
+        let SessionEntry::Response { flags, .. } = bn01 else { unreachable!() };
+        assert_eq!(flags[0].words, "luminance below the meter's range (OK13)");
+        assert_eq!(flags[0].kind, FlagKind::BelowRange, "the driver's type is kept");
+        assert!(
+            shown.iter().any(|v| v.contains("[meter: below range (luminance below")),
+            "{shown:?}"
+        );
+        // The background: journalled once, from the black series, and set
+        // on the bench before the first patch of its series was shown.
+        let backgrounds: Vec<u16> = session
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                SessionEntry::Background { ddl, target_cd_m2, lmax_cd_m2, .. } => {
+                    assert!((target_cd_m2 / lmax_cd_m2 - 0.2).abs() < 1e-12);
+                    Some(*ddl)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(backgrounds.len(), 1);
+        let set = session.measurement_set(&path);
+        let (ddl, at) = bench.backgrounds.lock().unwrap()[0].clone();
+        assert_eq!((Some(ddl), at.as_str()), (set.background_ddl, "JIRA-BN18"));
+        // On a GSDF display 20 % of Lmax lies near 60 % of full scale.
+        assert!((550..=690).contains(&ddl), "10-bit background DDL {ddl}");
+        assert_eq!(set.response_on_background.len(), 18);
+        assert_eq!(set.shown_bits, Some(8));
+        // The verdict: r' and Kδ rest on the flagged DDL 0 reading.
+        let criteria = crate::standards::criteria::Criteria::built_in_for("jesra-x0093").unwrap();
+        let options = crate::standards::analysis::AnalysisOptions::new("1a", TestType::Acceptance);
+        let a = crate::standards::analysis::analyse(&set, &criteria, &options, None).unwrap();
+        let ratio = a.verdicts.iter().find(|v| v.item.id() == "luminance-ratio").unwrap();
+        assert_eq!(ratio.result, crate::standards::analysis::Outcome::Unconfirmed, "{ratio:?}");
+        assert!(ratio.flags[0].starts_with("DDL 0: below range"), "{:?}", ratio.flags);
+        assert!(a.notes.iter().any(|n| n.contains("10-bit patterns were shown on a 8-bit")));
+        assert!(a.background_series.is_some());
     }
 
     #[test]
