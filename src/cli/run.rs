@@ -11,15 +11,16 @@ use monqc::measuring::lifecycle::{self, NewSession, Resumed};
 use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
 use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
-use monqc::measuring::sequence::{self, Operator, StepDone};
+use monqc::measuring::sequence::{self, BenchKind, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::office::typed_text::{self, Lines};
-use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::record;
+use monqc::records::session::{self, SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
-use monqc::standards::procedure::Procedure;
+use monqc::standards::procedure::{PlannedStep, Procedure};
 use monqc_drivers::twin::Fault;
 
 use super::report::LangArg;
@@ -176,18 +177,36 @@ pub(super) fn print_progress(s: StepDone) {
 
 /// The operator the command line asks for: answers from a file, `--yes`,
 /// or a person at the terminal (and at the pattern window, with --window).
-fn choose_operator(common: &OperatorArgs) -> anyhow::Result<Box<dyn Operator>> {
+///
+/// Before any meter is opened: a real display needs a person for every
+/// switch, meter placement and visual judgement of the steps not `done`,
+/// and an answers file must answer every visual item among them.
+fn choose_operator(
+    common: &OperatorArgs,
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: BenchKind,
+) -> anyhow::Result<Box<dyn Operator>> {
     let lang = language(common.lang);
     let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
-    Ok(match (common.yes, common.answers.as_deref()) {
-        (_, Some(path)) => Box::new(Scripted::load(path, lang, out())?),
+    let operator: Box<dyn Operator> = match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => {
+            let answers = Scripted::load(path, lang, out())?;
+            sequence::check_attendance(plan, done, bench, answers.presence())?;
+            let todo: Vec<PlannedStep> =
+                plan.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+            answers.check_plan(&todo)?;
+            return Ok(Box::new(answers));
+        }
         (true, None) => Box::new(AssumeYes::new(lang, out())),
         (false, None) => {
             let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
                 .context("cannot listen to the terminal")?;
             Box::new(Person::new(lang, Some(terminal)))
         }
-    })
+    };
+    sequence::check_attendance(plan, done, bench, operator.presence())?;
+    Ok(operator)
 }
 
 /// The baseline of a constancy session, chosen and checked before anything
@@ -268,18 +287,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let site_meter = site.site_meter(&meter_arg);
     // Before any meter is opened: a real display needs a person for every
     // switch, meter placement and visual judgement.
-    let who_answers = choose_operator(&args.common)?;
     let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
         display.setup,
         display.bit_depth,
         true,
     );
-    sequence::check_attendance(
-        &plan,
-        &BTreeSet::new(),
-        rig::bench_kind(&meter_selector),
-        who_answers.presence(),
-    )?;
+    let who_answers =
+        choose_operator(&args.common, &plan, &BTreeSet::new(), rig::bench_kind(&meter_selector))?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -355,6 +369,20 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
+    // Who answers is settled before the journal is opened for writing, so a
+    // refused resume (`--yes` on a real display, an answers file that lacks
+    // an item) leaves the file exactly as it was. A finalised session is
+    // shown below whoever would answer.
+    let operator = match session::read(&path) {
+        Ok(s) if record::record_of_session(&store, &path)?.is_none() => Some(choose_operator(
+            &args.common,
+            &lifecycle::plan(&s.header, true)?,
+            &s.steps_done(),
+            rig::bench_kind(&s.header.meter.selector),
+        )?),
+        // Unreadable here: `lifecycle::resume` says why.
+        _ => None,
+    };
     // A finished session is never written to again: show its record. It is
     // found by the session's content, not the file's name.
     let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
@@ -377,13 +405,15 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
-    let operator = choose_operator(&args.common)?;
-    sequence::check_attendance(
-        &lifecycle::plan(&header, true)?,
-        &done,
-        rig::bench_kind(&header.meter.selector),
-        operator.presence(),
-    )?;
+    let operator = match operator {
+        Some(o) => o,
+        None => choose_operator(
+            &args.common,
+            &lifecycle::plan(&header, true)?,
+            &done,
+            rig::bench_kind(&header.meter.selector),
+        )?,
+    };
     note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
