@@ -228,18 +228,25 @@ fn baseline_for(
     Ok(baseline)
 }
 
+/// What walks a session: the bench, its journal, the steps already done
+/// and who answers.
+struct Walking {
+    rig: Rig,
+    writer: SessionWriter,
+    done: BTreeSet<String>,
+    operator: Box<dyn Operator>,
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
     store: &Store,
     header: &SessionHeader,
-    mut rig: Rig,
-    mut writer: SessionWriter,
-    done: BTreeSet<String>,
-    mut operator: Box<dyn Operator>,
+    walking: Walking,
     common: &OperatorArgs,
     baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
+    let Walking { mut rig, mut writer, done, mut operator } = walking;
     let plan = lifecycle::plan(header, true)?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     drop(rig);
@@ -351,7 +358,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let baseline = baseline_for(&store, &header, &args.common)?;
     let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common, baseline)
+    let walking = Walking { rig, writer, done: BTreeSet::new(), operator: who_answers };
+    complete(&store, &header, walking, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
@@ -423,5 +431,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, operator, &args.common, baseline)
+    complete(&store, &header, Walking { rig, writer, done, operator }, &args.common, baseline)
 }
