@@ -2,7 +2,7 @@
 //!
 //! `list` only reads USB descriptors and never writes to a port; `identify`
 //! and `read` talk to the one meter the user names with a selector such as
-//! `ls100:/dev/ttyUSB0`, `spotread` or `sim-cl200a`. Hints that name the
+//! `ls100:/dev/ttyUSB0` (`ls100:COM3` on Windows), `spotread` or `sim-cl200a`. Hints that name the
 //! fix for an error live here, not in the driver library.
 
 use std::io::Write;
@@ -29,12 +29,12 @@ enum MetersCommand {
     List,
     /// Ask one meter who it is, with that meter's own harmless command.
     Identify {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0, ls100:COM3), spotread[:TYPE] or sim-KIND.
         selector: String,
     },
     /// Take readings from one meter.
     Read {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0, ls100:COM3), spotread[:TYPE] or sim-KIND.
         selector: String,
         /// How many readings to take (1 or more).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -231,9 +231,21 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
         MeterSelector::Spotread { .. } => Some(MeterKind::Spotread),
     };
     Some(match e.kind() {
+        MeterErrorKind::PermissionDenied if cfg!(windows) => format!(
+            "Windows refused {port}: another program may hold it (a vendor QA tool, a terminal); \
+             close it, and check the port in Device Manager (Ports (COM & LPT))"
+        ),
         MeterErrorKind::PermissionDenied => format!(
             "your user may not open {port}: add it to the dialout group (sudo usermod -aG dialout $USER), \
              then log out and back in"
+        ),
+        // Windows says "access denied" both for a port another program
+        // holds and for one that is not there (serialport reports both as
+        // NoDevice, which the drivers call Busy).
+        MeterErrorKind::Busy if cfg!(windows) => format!(
+            "{port} is held by another program (a vendor QA tool, a terminal) or does not exist: \
+             close the other program, and see Device Manager (Ports (COM & LPT)) or \
+             `monqc meters list` for the meter's COM port"
         ),
         MeterErrorKind::Busy => format!(
             "another program holds {port} (a vendor QA tool, a terminal, ModemManager); close it, \
@@ -301,13 +313,6 @@ mod tests {
     #[test]
     fn hints_name_the_fix() {
         let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
-        assert!(
-            h(MeterError::PermissionDenied("/dev/ttyUSB0".into()), "ls100:/dev/ttyUSB0")
-                .contains("dialout")
-        );
-        assert!(
-            h(MeterError::Busy("x".into()), "cl200a:/dev/ttyUSB0").contains("fuser /dev/ttyUSB0")
-        );
         let t = MeterError::Timeout(std::time::Duration::from_secs(3));
         assert!(
             h(MeterError::Timeout(std::time::Duration::from_secs(3)), "ls100:/dev/ttyUSB0")
@@ -315,6 +320,30 @@ mod tests {
         );
         assert!(h(t, "pr650:/dev/ttyS0").contains("5 s of power-on"));
         assert!(h(MeterError::NotFound("x".into()), "spotread").contains("argyll"));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn unix_hints_name_the_group_and_fuser() {
+        let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
+        assert!(
+            h(MeterError::PermissionDenied("/dev/ttyUSB0".into()), "ls100:/dev/ttyUSB0")
+                .contains("dialout")
+        );
+        assert!(
+            h(MeterError::Busy("x".into()), "cl200a:/dev/ttyUSB0").contains("fuser /dev/ttyUSB0")
+        );
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn windows_hints_name_the_com_port_and_device_manager() {
+        let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
+        let busy = h(MeterError::Busy("x".into()), "ls100:COM3");
+        assert!(busy.contains("COM3 is held") && busy.contains("Device Manager"), "{busy}");
+        assert!(!busy.contains("fuser"), "{busy}");
+        let denied = h(MeterError::PermissionDenied("COM3".into()), "ls100:COM3");
+        assert!(denied.contains("Windows refused COM3") && !denied.contains("dialout"), "{denied}");
     }
 
     #[test]

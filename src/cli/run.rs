@@ -85,7 +85,7 @@ pub struct RunArgs {
     #[arg(long)]
     grade: Option<String>,
     /// Luminance meter: a meter id from the site file, KIND:PORT
-    /// (ls100:/dev/ttyUSB0), spotread, sim or sim-KIND [default: the display's
+    /// (ls100:/dev/ttyUSB0, ls100:COM3), spotread, sim or sim-KIND [default: the display's
     /// meter; `none` for the daily visual check].
     #[arg(long, value_name = "SEL")]
     meter: Option<String>,

@@ -35,7 +35,7 @@ use crate::standards::procedure::PlannedStep;
 pub enum RigError {
     /// The selector does not name a meter.
     #[error(
-        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0), spotread, sim or sim-KIND"
+        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0, ls100:COM3), spotread, sim or sim-KIND"
     )]
     Selector {
         /// As given.
@@ -117,8 +117,9 @@ pub enum RigError {
         path: PathBuf,
         /// The session id (the file name without `.jsonl`).
         session: String,
-        /// Why it stopped.
-        source: SequenceError,
+        /// Why it stopped (boxed: a Windows `PathBuf` is larger, and the
+        /// error must stay small enough to return by value).
+        source: Box<SequenceError>,
     },
 }
 
@@ -470,7 +471,7 @@ impl Rig {
             let path = writer.path().to_path_buf();
             let session =
                 path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            RigError::Interrupted { path, session, source }
+            RigError::Interrupted { path, session, source: Box::new(source) }
         })
     }
 }
