@@ -64,8 +64,8 @@ pub enum Outcome {
 /// half done, which `resume` or `repair` completes). Journals, records and
 /// the site configuration live in $MONQC_DATA_DIR, else the platform data
 /// directory (~/.local/share/monqc on Linux, %LOCALAPPDATA%\monqc on
-/// Windows); the signing key in $MONQC_SIGNING_KEY, else
-/// ~/.config/monqc/signing-key.
+/// Windows); the signing key in $MONQC_SIGNING_KEY, else in the platform
+/// configuration directory (~/.config/monqc/signing-key on Linux).
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version)]
 struct Cli {
