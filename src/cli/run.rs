@@ -47,6 +47,11 @@ pub struct OperatorArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     json: bool,
+    /// Record every byte exchanged with the luminance meter into FILE (and
+    /// with a separate illuminance meter into FILE's name + `.illuminance`),
+    /// for a bug report.
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
     /// Fault tests: inject a fault into the simulated luminance meter
     /// (hang-up-at:N, silent, garbage).
     #[arg(long, hide = true, value_parser = parse_fault)]
@@ -151,6 +156,7 @@ fn complete(
     let plan = lifecycle::plan(header, true)?;
     let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
+    finish_transcripts(&rig);
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
@@ -214,14 +220,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|m| site.meter_selector(m).0)
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
-    let mut rig = Rig::open(
+    let mut rig = Rig::open_recorded(
         &meter_selector,
         illuminance_selector.as_deref(),
         display.setup,
         display.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
+    print_transcripts(&rig);
     let (meter, illuminance_meter) =
         rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
     let operator = match &args.operator {
@@ -282,13 +290,30 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let sim = sim_settings(model, &args.common, &stem)?;
     let done = session.steps_done();
     eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
-    let rig = Rig::open(
+    let rig = Rig::open_recorded(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
         header.setup,
         header.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
+    print_transcripts(&rig);
     complete(&store, &header, rig, writer, done, &args.common)
+}
+
+/// Say where the meters' transcripts go, before anything can fail.
+pub(super) fn print_transcripts(rig: &Rig) {
+    for path in rig.transcripts() {
+        eprintln!("transcript: {}", path.display());
+    }
+}
+
+/// Flush the transcripts; a write error is a warning (the readings are in
+/// the journal, whatever happened to the transcript).
+pub(super) fn finish_transcripts(rig: &Rig) {
+    if let Err(e) = rig.finish_transcripts() {
+        eprintln!("monqc: warning: {e}");
+    }
 }

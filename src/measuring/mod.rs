@@ -4,6 +4,7 @@
 //! the layers below ([`records`](crate::records) and down).
 
 pub mod lifecycle;
+pub mod meter;
 pub mod rig;
 pub mod sequence;
 pub mod simulated_display;
