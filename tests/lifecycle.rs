@@ -9,11 +9,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use monqc::measuring::lifecycle::{self, FinaliseError, NewSession};
+use monqc::measuring::prompts::Instruction;
 use monqc::measuring::rig::{Rig, RigError, SimSettings};
-use monqc::measuring::sequence::{Operator, SequenceError};
+use monqc::measuring::sequence::{Console, Judged, Operator, Presence, Question, SequenceError};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::numbers::measurement::MeterSetup;
 use monqc::office::report;
+use monqc::records::confirmation::ConfirmedBy;
 use monqc::records::record;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
@@ -22,20 +24,26 @@ use monqc::standards::criteria::TestType;
 use monqc_drivers::twin::Fault;
 use monqc_reports::Lang;
 
-/// Passes every visual item.
+/// A person who passes every visual item.
 struct AllPass;
 
 impl Operator for AllPass {
-    fn instruct(&mut self, _: &str) -> Result<(), SequenceError> {
-        Ok(())
+    fn presence(&self) -> Presence {
+        Presence::Person
+    }
+    fn instruct(
+        &mut self,
+        _: &Instruction,
+        _: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError> {
+        Ok(ConfirmedBy::OperatorAtTerminal)
     }
     fn judge(
         &mut self,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<(bool, Option<String>), SequenceError> {
-        Ok((true, Some("seen".into())))
+        _: &Question<'_>,
+        _: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError> {
+        Ok(Judged { passed: true, note: Some("seen".into()), by: ConfirmedBy::OperatorAtTerminal })
     }
 }
 
@@ -59,8 +67,12 @@ fn start(
     let id = lifecycle::session_id(&format!("{display_id}-{test}"), clock);
     let sim = SimSettings::for_session(Some(DisplayModel::default()), 0.02, fault, &id);
     let mut rig = Rig::open(meter, Some("sim"), MeterSetup::Contact, 8, &sim, None).unwrap();
+    let site = monqc::measuring::rig::SiteMeter {
+        serial: None,
+        calibration_date: Some("2026-04-01".into()),
+    };
     let (meter, illuminance) =
-        rig.meter_infos(meter, Some("2026-04-01".into()), Some("sim")).unwrap();
+        rig.meter_infos(meter, site, Some("sim"), Default::default()).unwrap();
     let new = NewSession {
         standard: "jesra-x0093".into(),
         grade: "1A".into(),
@@ -71,6 +83,8 @@ fn start(
         display: "EIZO, RX660".into(),
         operator: "Keiko Tanaka".into(),
         rd_cd_m2_per_lx: Some(0.005),
+        only: None,
+        lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance, clock);
     let writer = SessionWriter::create(&store.session_path(&id), &header, clock).unwrap();
@@ -98,8 +112,9 @@ fn acceptance_then_constancy_against_it_without_the_binary() {
     let ran = walk_all(&mut rig, &header, &mut writer);
     assert_eq!(
         ran.len(),
-        29,
-        "5 visual items, illuminance, BN01–BN18, 5 uniformity points: {ran:?}"
+        48,
+        "5 visual items, illuminance, BN01–BN18, the 20 % background and BN01–BN18 on it, \
+         5 uniformity points: {ran:?}"
     );
     drop(rig);
     let path = writer.path().to_path_buf();
@@ -183,7 +198,15 @@ fn a_pulled_cable_keeps_the_readings_and_the_session_resumes_and_finalises_once(
     assert_eq!(ran + done.len(), plan.len());
     drop((rig, writer));
     let (id, rec) = lifecycle::finalise(&store, &path, &read.header, None, at_ten).unwrap();
-    assert_eq!(rec.analysis.overall, Outcome::Pass);
+    // The LS-100 reads no colour: the chromaticity item is not judged, and
+    // the test is INCOMPLETE (判定保留), not PASS.
+    assert_eq!(rec.analysis.overall, Outcome::Incomplete);
+    let missing: Vec<&str> = rec.analysis.not_judged.iter().map(|n| n.item.as_str()).collect();
+    assert_eq!(missing, ["chromaticity-uniformity"]);
+    // Its readings carry the LS-100's stated accuracy, so each luminance
+    // figure carries its uncertainty.
+    let lmax = rec.analysis.verdicts.iter().find(|v| v.item.id() == "lmax").unwrap();
+    assert!(lmax.uncertainty.is_some_and(|u| u.expanded > 0.0), "{lmax:?}");
     // Finalising again (a crash after the record was written) gives the same record.
     let (again, _) = lifecycle::finalise(&store, &path, &read.header, None, at_ten).unwrap();
     assert_eq!(again, id);
@@ -213,4 +236,82 @@ fn a_session_that_cannot_be_finalised_says_how_to_finish_it() {
     let cause = std::error::Error::source(&err).unwrap().to_string();
     assert!(cause.contains("the last reading is incomplete"), "{cause}");
     assert!(record::index(&store).unwrap().is_empty(), "no record was made");
+}
+
+/// Fails the greyscale item, passes the rest.
+struct GreyscaleFails;
+
+impl Operator for GreyscaleFails {
+    fn presence(&self) -> Presence {
+        Presence::Person
+    }
+    fn instruct(
+        &mut self,
+        _: &Instruction,
+        _: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError> {
+        Ok(ConfirmedBy::OperatorAtTerminal)
+    }
+    fn judge(
+        &mut self,
+        question: &Question<'_>,
+        _: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError> {
+        let passed = question.item != "greyscale";
+        Ok(Judged { passed, note: None, by: ConfirmedBy::OperatorAtTerminal })
+    }
+}
+
+/// REDTEAM W4: the baseline of a constancy test is an acceptance test of
+/// the same display that passed; anything else is refused by name, before
+/// a reading is taken, and the automatic choice skips a failed acceptance.
+#[test]
+fn a_baseline_is_the_same_displays_passed_acceptance_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let finalised = |display: &str, test, operator: &mut dyn Operator, clock| {
+        let (mut rig, header, mut writer) = start(&store, display, test, "sim", Fault::None, clock);
+        let plan = lifecycle::plan(&header, true).unwrap();
+        rig.walk(&plan, &BTreeSet::new(), operator, &mut writer, &mut |_| {}).unwrap();
+        drop(rig);
+        let path = writer.path().to_path_buf();
+        lifecycle::finalise(&store, &path, &header, None, clock).unwrap()
+    };
+    let (passed, rec) = finalised("rr1", TestType::Acceptance, &mut AllPass, at_nine);
+    assert_eq!(rec.analysis.overall, Outcome::Pass);
+    let (failed, rec) = finalised("rr1", TestType::Acceptance, &mut GreyscaleFails, at_ten);
+    assert_eq!(rec.analysis.overall, Outcome::Fail);
+    let (other, _) = finalised("rr2", TestType::Acceptance, &mut AllPass, at_ten);
+
+    // A constancy session of rr1, checked before it measures anything.
+    let (mut rig, header, mut writer) =
+        start(&store, "rr1", TestType::Constancy, "sim", Fault::None, at_twelve);
+    assert_eq!(
+        lifecycle::choose_baseline(&store, &header, None).unwrap().as_deref(),
+        Some(passed.as_str()),
+        "the latest acceptance failed: the one that passed is the baseline"
+    );
+    let refused = |chosen: &str| {
+        lifecycle::choose_baseline(&store, &header, Some(chosen)).unwrap_err().to_string()
+    };
+    let e = refused(&other);
+    assert!(e.contains("is of display rr2, not rr1"), "{e}");
+    let e = refused(&failed);
+    assert!(e.contains("did not pass (overall FAIL)"), "{e}");
+    let (constancy, _) = finalised("rr1", TestType::Constancy, &mut AllPass, at_eleven);
+    let e = refused(&constancy);
+    assert!(e.contains("is a constancy test"), "{e}");
+    // Finalising against a wrong baseline is refused too.
+    walk_all(&mut rig, &header, &mut writer);
+    drop(rig);
+    let err = lifecycle::finalise(&store, writer.path(), &header, Some(&other), at_twelve);
+    assert!(matches!(err, Err(FinaliseError::NotABaseline(_))), "{:?}", err.err());
+}
+
+fn at_eleven() -> DateTime<Utc> {
+    "2026-11-26T11:00:00.500Z".parse().unwrap()
+}
+
+fn at_twelve() -> DateTime<Utc> {
+    "2026-11-26T12:00:00.750Z".parse().unwrap()
 }

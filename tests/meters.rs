@@ -95,12 +95,12 @@ fn meters_read_reads_what_the_meter_measures() {
     let out = monqc(&["meters", "read", "sim-t10a", "--luminance"], d);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).1.contains("T-10A measures illuminance (lx) only"), "{}", text(&out).1);
-    // `sim`, valid for run and demo, works here too.
-    let out = monqc(&["meters", "read", "sim", "--count", "2"], d);
+    // A meter with both gives luminance unless asked, lux when asked.
+    let out = monqc(&["meters", "read", "sim-mavo", "--count", "2"], d);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(stdout.lines().filter(|l| l.contains(" cd/m²")).count(), 2, "{stdout}");
-    let out = monqc(&["meters", "read", "sim", "--illuminance"], d);
+    let out = monqc(&["meters", "read", "sim-mavo", "--illuminance"], d);
     assert!(text(&out).0.contains(" lx"), "{}", text(&out).0);
     // Zero readings is refused, not an empty success.
     let out = monqc(&["meters", "read", "sim-ls100", "--count", "0"], d);

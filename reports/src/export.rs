@@ -71,6 +71,13 @@ pub fn tables(report: &Report) -> Vec<ExportTable> {
                             Verdict::NotEvaluated { reason } => {
                                 (l(Label::NotEvaluated), reason.clone())
                             }
+                            Verdict::Incomplete { reason } => {
+                                (l(Label::Incomplete), reason.clone())
+                            }
+                            Verdict::NearLimit { passed } => (
+                                l(if *passed { Label::Pass } else { Label::Fail }),
+                                l(Label::WithinUncertainty),
+                            ),
                         };
                         vec![
                             r.item.clone(),

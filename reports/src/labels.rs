@@ -113,6 +113,11 @@ labels! {
     Fail => "不合格", "Fail";
     /// Verdict: the item was not evaluated (a reason follows).
     NotEvaluated => "評価せず", "Not evaluated";
+    /// Verdict withheld: a required item was not judged, or a value rests on
+    /// readings the meter flagged (a reason follows).
+    Incomplete => "判定保留", "Incomplete";
+    /// Beside a verdict whose value lies within its uncertainty of the limit.
+    WithinUncertainty => "不確かさの範囲内で基準値に近い", "within uncertainty of the limit";
     /// Column heading: the test item.
     Item => "試験項目", "Item";
     /// Column heading: the measured value.
@@ -172,6 +177,8 @@ labels! {
 
     /// Item: maximum luminance including ambient.
     ItemLmax => "最大輝度 L'max", "Maximum luminance L'max";
+    /// Item: the display's maximum luminance without ambient.
+    ItemLmaxWithoutAmbient => "最大輝度 Lmax (環境光なし)", "Maximum luminance Lmax (without ambient)";
     /// Item: luminance ratio.
     ItemLuminanceRatio => "輝度比 r'", "Luminance ratio r'";
     /// Item: contrast response.
@@ -267,15 +274,76 @@ labels! {
     Time => "時刻", "Time";
     /// Appendix column: the meter's reply.
     MeterReply => "応答", "Meter reply";
+    /// Heading of the appendix table saying how each step was confirmed.
+    StepConfirmations => "付録: 各手順の確認", "Appendix: how each step was confirmed";
+    /// Confirmations column: the step.
+    Step => "手順", "Step";
+    /// Confirmations column: what had to happen and who confirmed it.
+    Confirmation => "確認", "Confirmation";
+    /// Action: the display was switched off.
+    ActionSwitchOff => "電源を切る", "display switched off";
+    /// Action: the display was switched on.
+    ActionSwitchOn => "電源を入れる", "display switched on";
+    /// Action: the meter was placed ({} = where).
+    ActionPlaceMeter => "測定器の設置 ({})", "meter placed ({})";
+    /// Action: a visual judgement.
+    ActionJudge => "目視判定", "visual judgement";
+    /// A step that needed nothing physical.
+    NoActionNeeded => "操作なし", "nothing physical needed";
+    /// Confirmed by the operator at the terminal.
+    ByTerminal => "操作者 (端末)", "operator at the terminal";
+    /// Confirmed by the operator at the pattern window.
+    ByWindow => "操作者 (パターン画面)", "operator at the pattern window";
+    /// Answered from an answers file.
+    ByAnswersFile => "回答ファイル (--answers)", "answers file (--answers)";
+    /// Taken as done without anyone confirming it.
+    ByAssumedYes => "確認なし (--yes)", "assumed, not confirmed (--yes)";
+    /// Done by the simulated bench itself.
+    BySimulatedBench => "模擬環境が自動で実施", "simulated bench, automatic";
+    /// A built-in sensor needs no placing.
+    ByBuiltInSensor => "内蔵センサ (設置不要)", "built-in sensor (no placing)";
     /// Caption of the contrast response figure ({} = Kδ in %).
     FigureContrastResponse => "図1 コントラスト応答 (κδ = {} %)", "Figure 1: contrast response (Kδ = {} %)";
     /// Caption of the luminance response figure.
     FigureLuminanceResponse => "図2 輝度応答 (L'、GSDF目標値)", "Figure 2: luminance response (L', GSDF target)";
     /// Caption of a trend figure ({} = the metric).
     FigureTrend => "{} の推移", "Trend of {}";
-    /// Caption of the uniformity map ({} = the uniformity).
-    FigureUniformity => "図3 輝度均一性 (中心に対する偏差; 均一性 = {})",
-        "Figure 3: luminance uniformity (deviation from the centre; uniformity {})";
+    /// Caption of a uniformity map ({} = the field in %, the per-point formula, the uniformity).
+    FigureUniformity => "図3 輝度均一性 ({} % フィールド; 各点の偏差 {}; 均一性 = {})",
+        "Figure 3: luminance uniformity ({} % field; each point's deviation {}; uniformity {})";
+    /// Banner: the items not judged follow ({} = the items).
+    NotJudgedItems => "未判定: {}", "not judged: {}";
+    /// Note on an item not judged ({} = item, reason).
+    NoteNotJudged => "判定保留 — {}: {}", "Not judged — {}: {}";
+    /// Identification: Lamb not known.
+    LambUnknown => "不明 (0 cd/m² として計算)", "unknown (taken as 0 cd/m²)";
+    /// Note on an unknown Lamb.
+    NoteLambUnknown => "Lamb が不明のため 0 cd/m² として L'max・L'min・r' を求めた (環境光を含まない値)。",
+        "Lamb is unknown and taken as 0 cd/m² in L'max, L'min and r' (they include no ambient light).";
+    /// Note on measurement uncertainty ({} = the meter's figures and their source).
+    NoteUncertainty => "± は拡張不確かさ (k = 2)。計測器の公表精度・繰り返し性から GUM (JCGM 100:2008) の一次の伝播則で求めた。計測器の数値: {}",
+        "± is the expanded uncertainty (k = 2), propagated to first order (GUM, JCGM 100:2008) from the meters' stated accuracy and repeatability. The meter's figures: {}";
+    /// Mark of a limit no standard gives (the site's own setting).
+    Unsourced => "[出典なし]", "[unsourced]";
+    /// Note on unsourced limits.
+    NoteUnsourced => "[出典なし] の判定基準はどの規格にも根拠がなく、施設が設定した値である。",
+        "Limits marked [unsourced] are the site's own settings; no standard gives them.";
+    /// Mark of an item a standard makes optional.
+    Optional => "[任意]", "[optional]";
+    /// Note on the meter's warnings ({} = item, the flagged readings).
+    NoteFlagged => "計測器の警告 — {}: {}", "Meter warnings — {}: {}";
+    /// Note on the scope of a verdict ({} = the items).
+    NoteOnly => "この判定の対象は {} のみ (--only)。", "This verdict covers only {} (--only).";
+    /// Note on the response on the 20 % background ({} = DDL, Kδ).
+    NoteBackgroundSeries => "20 % 背景 (DDL {}) での輝度応答: κδ = {} % (参考値、判定には用いない)。",
+        "Luminance response on the 20 % background (DDL {}): Kδ = {} % (reported, not judged).";
+    /// Note on the change of L'max without a tolerance ({} = the change).
+    NoteLmaxChangeNoTolerance => "L'max の基準値からの変化 {}: 許容値は設定されていない (規格に根拠なし; 施設の設定 [constancy] lmax_change_percent)。",
+        "L'max change from the baseline {}: no tolerance is set (no standard gives one; a site setting, [constancy] lmax_change_percent).";
+    /// A note the analysis gives ({} = its text).
+    NoteAnalysis => "解析: {}", "Analysis: {}";
+    /// Identification: the display's own maximum luminance without ambient.
+    LmaxWithoutAmbient => "最大輝度 Lmax (環境光を含まない)", "Maximum luminance Lmax (without ambient)";
 }
 
 #[cfg(test)]

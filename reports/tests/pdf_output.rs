@@ -90,6 +90,14 @@ fn assert_rows_in_order(text: &str, rows: &[VerdictRow], lang: Lang) {
             Verdict::NotEvaluated { reason } => {
                 format!("{}{}", lang.label(Label::NotEvaluated), reason)
             }
+            Verdict::Incomplete { reason } => {
+                format!("{}{}", lang.label(Label::Incomplete), reason)
+            }
+            Verdict::NearLimit { passed } => format!(
+                "{}{}",
+                lang.label(if *passed { Label::Pass } else { Label::Fail }),
+                lang.label(Label::WithinUncertainty)
+            ),
         };
         let mut from = 0;
         for cell in [&row.item, &row.measured, &row.limit, &row.clause, &verdict] {

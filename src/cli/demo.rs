@@ -9,11 +9,13 @@ use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::simulated_display::{DisplayModel, Panel};
 use monqc::numbers::measurement::MeterSetup;
 use monqc::records::session::SessionWriter;
-use monqc::records::store::Store;
 use monqc::standards::criteria::{Criteria, TestType};
 
+use monqc::measuring::operator::Unattended;
+
 use super::report::{self, LangArg};
-use super::{Outcome, data_dir, operator, verdicts};
+use super::run::{language, print_progress};
+use super::{Outcome, open_store, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -76,9 +78,15 @@ pub struct DemoArgs {
     /// Also write the PDF report here.
     #[arg(short, long, value_name = "PDF")]
     output: Option<PathBuf>,
-    /// Language of the PDF report.
-    #[arg(long, value_enum, default_value = "ja")]
-    lang: LangArg,
+    /// Language of the PDF report and of what the simulated bench says it
+    /// does [default: the report in Japanese; the rest from the locale,
+    /// Japanese when LC_ALL, LC_MESSAGES or LANG starts with `ja`].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, visual, …); the verdict says which it covers.
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -94,23 +102,6 @@ enum SetupArg {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    for (name, v) in [
-        ("--lmax", args.lmax),
-        ("--lmin", args.lmin),
-        ("--illuminance", args.illuminance),
-        ("--rd", args.rd),
-    ] {
-        anyhow::ensure!(
-            v.is_finite() && v >= 0.0,
-            "{name} {v}: give a finite, non-negative number"
-        );
-    }
-    anyhow::ensure!(
-        args.lmin < args.lmax,
-        "--lmin {} must be below --lmax {}",
-        args.lmin,
-        args.lmax
-    );
     anyhow::ensure!(
         args.time_scale.is_finite() && args.time_scale > 0.0,
         "--time-scale {}: give a positive factor",
@@ -146,9 +137,26 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         ..DisplayModel::default()
     };
+    // Every number of the panel and room is checked before a reading is
+    // taken (REDTEAM D7: `--noise NaN` was journalled as `null`).
+    model.check(&|field| {
+        match field {
+            "lmax_cd_m2" => "--lmax",
+            "lmin_cd_m2" => "--lmin",
+            "illuminance_lx" => "--illuminance",
+            "rd_cd_m2_per_lx" => "--rd",
+            "corner_falloff" => "--corner-falloff",
+            "noise_relative" => "--noise",
+            other => other,
+        }
+        .to_string()
+    })?;
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
-    let store = Store::open(&data_dir()?)?;
+    if let Some(only) = &args.only {
+        monqc::standards::analysis::check_scope(only)?;
+    }
+    let store = open_store()?;
     let sim = SimSettings {
         model: model.clone(),
         time_scale: args.time_scale,
@@ -167,9 +175,13 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         args.transcript.as_deref(),
     )?;
     super::run::print_transcripts(&rig);
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
-    eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &args.meter,
+        Default::default(),
+        Some(illuminance_selector),
+        Default::default(),
+    )?;
+    note!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade: args.grade.clone(),
@@ -180,33 +192,35 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         display: model.description(),
         operator: "demo".into(),
         rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        only: args.only.clone(),
+        lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
-    let path = match args.session {
-        Some(p) => p,
-        None => store.session_path(&lifecycle::session_id("demo", chrono::Utc::now)),
+    let mut writer = match &args.session {
+        Some(p) => SessionWriter::create(p, &header, chrono::Utc::now)?,
+        None => {
+            let id = lifecycle::session_id("demo", chrono::Utc::now);
+            lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?.1
+        }
     };
-    let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
-    // The demo measures; the visual items need a person (`monqc run`).
+    let path = writer.path().to_path_buf();
+    // The demo measures; the visual items need a person (`monqc run`), so
+    // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;
-    rig.walk(
-        &plan,
-        &Default::default(),
-        &mut operator::Unattended,
-        &mut writer,
-        &mut operator::print_progress,
-    )?;
+    let stderr = Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>;
+    let mut nobody = Unattended::new(language(args.lang), Some(stderr));
+    rig.walk(&plan, &Default::default(), &mut nobody, &mut writer, &mut print_progress)?;
     super::run::finish_transcripts(&rig);
     drop(rig);
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, args.json)?;
-    eprintln!("session file: {}", path.display());
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("session file: {}", path.display());
+    note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
-        let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
-        eprintln!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
+        let size = report::write_pdf(&store, &id, args.lang.unwrap_or(LangArg::Ja).into(), pdf)?;
+        note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
-    eprintln!("re-analyse it with: monqc analyze {}", path.display());
+    note!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

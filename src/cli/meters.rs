@@ -42,7 +42,7 @@ enum MetersCommand {
     Read {
         /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE], sim or sim-KIND.
         selector: String,
-        /// How many readings to take (at least 1).
+        /// How many readings to take (1 or more).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         count: u32,
         /// Measure illuminance (lx) [default: what the meter measures].
@@ -122,7 +122,7 @@ fn with_transcript<T>(
     let transcript = Transcript::create(path, selector)?;
     let result = talk(Some(&transcript));
     let written = transcript.finish();
-    eprintln!("transcript: {}", path.display());
+    note!("transcript: {}", path.display());
     let value = result?;
     written?;
     Ok(value)

@@ -2,37 +2,50 @@
 //! the site configuration, finalised into records.
 
 use std::collections::BTreeSet;
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::lifecycle::{self, NewSession, Resumed};
+use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
+use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::sequence::{self, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
-use monqc::records::record;
+use monqc::office::typed_text::{self, Lines};
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
+use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
 use monqc::standards::procedure::Procedure;
 use monqc_drivers::twin::Fault;
 
-use super::data_dir;
-use super::{Outcome, operator, verdicts};
+use super::report::LangArg;
+use super::{Outcome, open_store, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
-    /// Take every instruction as done and every visual item as met (the
-    /// record says so): for simulated benches and scripted runs.
+    /// Take every visual item as met without viewing (the record says so).
+    /// Simulated meters only (sim, sim-KIND): with a real meter the session
+    /// refuses, since moving the meter, switching the display and judging
+    /// need a person at that moment.
     #[arg(long, conflicts_with = "answers")]
     yes: bool,
     /// Visual judgements from a TOML file (`greyscale = "pass"`,
-    /// `artefacts = "fail: crosstalk at the right edge"`).
+    /// `artefacts = "fail: crosstalk at the right edge"`). Simulated meters
+    /// only, as --yes.
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
-    /// Show the patterns fullscreen on a monitor (needed with a real meter).
+    /// Language of the instructions and questions [default: Japanese when
+    /// LC_ALL, LC_MESSAGES or LANG starts with `ja`, else English].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Show the patterns fullscreen on a monitor (needed with a real meter);
+    /// the operator can answer there with the keys named in its caption.
     #[arg(long)]
     window: bool,
     /// Monitor for --window (see `monqc patterns monitors`).
@@ -86,6 +99,12 @@ pub struct RunArgs {
     /// Who runs the test (an operator id from the site file, or a name) [default: $USER].
     #[arg(long)]
     operator: Option<String>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, tracking, lmax-change, visual); recorded
+    /// with the session, and the verdict says which items it covers (exit 3,
+    /// INCOMPLETE, when required items are left out).
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
     #[command(flatten)]
     common: OperatorArgs,
 }
@@ -110,9 +129,11 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// The simulated bench of session `session_id` (for simulated meters).
+/// The simulated bench of session `session_id` (for simulated meters): the
+/// display's simulated panel, driven at the session's bit depth.
 fn sim_settings(
     model: Option<DisplayModel>,
+    bit_depth: u8,
     common: &OperatorArgs,
     session_id: &str,
 ) -> anyhow::Result<SimSettings> {
@@ -121,8 +142,9 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
+    let model = model.map(|m| DisplayModel { bit_depth, ..m });
     Ok(SimSettings::for_session(
-        model,
+        Some(model.unwrap_or(DisplayModel { bit_depth, ..DisplayModel::default() })),
         time_scale,
         common.sim_fault.unwrap_or_default(),
         session_id,
@@ -143,6 +165,55 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
     }
 }
 
+/// The language of the operator's prompts: `--lang`, else the locale's.
+pub(super) fn language(arg: Option<LangArg>) -> Language {
+    match arg {
+        Some(LangArg::Ja) => Language::Ja,
+        Some(LangArg::En) => Language::En,
+        None => Language::from_locale(|name| std::env::var(name).ok()),
+    }
+}
+
+/// Print one finished step on stderr.
+pub(super) fn print_progress(s: StepDone) {
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+}
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal (and at the pattern window, with --window).
+fn choose_operator(common: &OperatorArgs) -> anyhow::Result<Box<dyn Operator>> {
+    let lang = language(common.lang);
+    let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
+    Ok(match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => Box::new(Scripted::load(path, lang, out())?),
+        (true, None) => Box::new(AssumeYes::new(lang, out())),
+        (false, None) => {
+            let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
+                .context("cannot listen to the terminal")?;
+            Box::new(Person::new(lang, Some(terminal)))
+        }
+    })
+}
+
+/// The baseline of a constancy session, chosen and checked before anything
+/// is measured (a wrong `--baseline` costs no readings).
+fn baseline_for(
+    store: &Store,
+    header: &SessionHeader,
+    common: &OperatorArgs,
+) -> anyhow::Result<Option<String>> {
+    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())
+        .context("--baseline")?;
+    if header.test == TestType::Constancy && baseline.is_none() {
+        note!(
+            "monqc: note: display {} has no acceptance record that passed; the comparison with \
+             the baseline cannot be made, and the verdict will be INCOMPLETE (判定保留)",
+            header.display_id
+        );
+    }
+    Ok(baseline)
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
@@ -151,32 +222,25 @@ fn complete(
     mut rig: Rig,
     mut writer: SessionWriter,
     done: BTreeSet<String>,
+    mut operator: Box<dyn Operator>,
     common: &OperatorArgs,
+    baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
     let plan = lifecycle::plan(header, true)?;
-    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     finish_transcripts(&rig);
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
-    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())?;
-    if header.test == TestType::Constancy && baseline.is_none() {
-        eprintln!(
-            "monqc: note: display {} has no acceptance record; the constancy items against the \
-             baseline are not evaluated",
-            header.display_id
-        );
-    }
     let (id, record) =
         lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("record: {}", store.record_path(&id).display());
     Ok(outcome)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let site_path = store.site_file();
     let site = Site::load(&site_path)?;
     let display = site.display(&args.display, &site_path)?.clone();
@@ -201,18 +265,37 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 site_path.display()
             )
         })?;
-    // A meter id from the site file brings its selector and calibration date.
-    let (meter_selector, calibration_date) = site.meter_selector(&meter_arg);
+    if let Some(only) = &args.only {
+        analysis::check_scope(only)?;
+    }
+    // A meter id from the site file brings its selector, serial and
+    // calibration date.
+    let (meter_selector, _) = site.meter_selector(&meter_arg);
+    let site_meter = site.site_meter(&meter_arg);
+    // Before any meter is opened: a real display needs a person for every
+    // switch, meter placement and visual judgement.
+    let who_answers = choose_operator(&args.common)?;
+    let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
+        display.setup,
+        display.bit_depth,
+        true,
+    );
+    sequence::check_attendance(
+        &plan,
+        &BTreeSet::new(),
+        rig::bench_kind(&meter_selector),
+        who_answers.presence(),
+    )?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
-        eprintln!(
+        note!(
             "monqc: warning: meter {meter_arg} was last calibrated on {}, over a year ago",
             m.calibration_date.as_deref().unwrap_or_default()
         );
     }
     let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
-    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
+    let sim = sim_settings(display.simulation.clone(), display.bit_depth, &args.common, &id)?;
     // A simulated luminance meter needs an illuminance reading too: an
     // ideal simulated one unless another is named.
     let illuminance_selector = args
@@ -220,6 +303,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|m| site.meter_selector(m).0)
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let illuminance_site =
+        args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
     let mut rig = Rig::open_recorded(
         &meter_selector,
         illuminance_selector.as_deref(),
@@ -230,12 +315,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         args.common.transcript.as_deref(),
     )?;
     print_transcripts(&rig);
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &meter_selector,
+        site_meter,
+        illuminance_selector.as_deref(),
+        illuminance_site,
+    )?;
     let operator = match &args.operator {
         Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     };
+    // REDTEAM D8: a name the report font cannot print is refused now, not
+    // when the record's PDF is made.
+    typed_text::check("--operator", &operator, Lines::One)?;
     let new = NewSession {
         standard: criteria.standard.id.clone(),
         grade,
@@ -245,21 +337,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         display_id: display.id.clone(),
         display: display.description(),
         operator,
-        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(),
+        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(rig::is_simulated(&meter_selector)),
+        only: args.only.clone(),
+        lmax_change_limit_percent: site.constancy.lmax_change_percent,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
-    let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
-    eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common)
+    let baseline = baseline_for(&store, &header, &args.common)?;
+    let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
+    note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
+    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let path = if args.session.ends_with(".jsonl") {
         PathBuf::from(&args.session)
     } else {
-        store.session_path(&args.session)
+        store.checked_session_path(&args.session)?
     };
     if !path.exists() {
         bail!(
@@ -269,27 +363,36 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // A finished session is never written to again: show its record.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = record::find_by_session(&store, &file_name)? {
-        eprintln!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = record::load(&store, &entry.record)?;
-        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        eprintln!("record: {}", store.record_path(&entry.record).display());
-        return Ok(outcome);
-    }
-    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
+    // A finished session is never written to again: show its record. It is
+    // found by the session's content, not the file's name.
+    let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
+        Resumed::Finalised { id, record } => {
+            note!("session {} was already finalised as record {id}", args.session);
+            let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+            note!("record: {}", store.record_path(&id).display());
+            return Ok(outcome);
+        }
+        Resumed::Continue { writer, session } => (writer, session),
+    };
     for w in &session.warnings {
-        eprintln!("monqc: note: {w}");
+        note!("monqc: note: {w}");
     }
     let header = session.header.clone();
+    let baseline = baseline_for(&store, &header, &args.common)?;
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let sim = sim_settings(model, &args.common, &stem)?;
+    let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
-    eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
+    let operator = choose_operator(&args.common)?;
+    sequence::check_attendance(
+        &lifecycle::plan(&header, true)?,
+        &done,
+        rig::bench_kind(&header.meter.selector),
+        operator.presence(),
+    )?;
+    note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open_recorded(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
@@ -300,13 +403,13 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         args.common.transcript.as_deref(),
     )?;
     print_transcripts(&rig);
-    complete(&store, &header, rig, writer, done, &args.common)
+    complete(&store, &header, rig, writer, done, operator, &args.common, baseline)
 }
 
 /// Say where the meters' transcripts go, before anything can fail.
 pub(super) fn print_transcripts(rig: &Rig) {
     for path in rig.transcripts() {
-        eprintln!("transcript: {}", path.display());
+        note!("transcript: {}", path.display());
     }
 }
 
@@ -314,6 +417,6 @@ pub(super) fn print_transcripts(rig: &Rig) {
 /// the journal, whatever happened to the transcript).
 pub(super) fn finish_transcripts(rig: &Rig) {
     if let Err(e) = rig.finish_transcripts() {
-        eprintln!("monqc: warning: {e}");
+        note!("monqc: warning: {e}");
     }
 }

@@ -9,14 +9,10 @@
 //! once on a real instrument can be run again without it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use monqc_drivers::check::CheckReport;
 use monqc_drivers::transcript::{Recorder, TranscriptHeader};
-use monqc_drivers::{
-    Capabilities, Chromaticity, MeterError, MeterSelector, OpenOptions, Photometer, Quantity,
-    SceneCell, SimulatedPhotometer, Stimulus,
-};
+use monqc_drivers::{Capabilities, MeterError, MeterSelector, OpenOptions, Photometer, Quantity};
 
 use crate::records::SOFTWARE;
 
@@ -26,7 +22,7 @@ use crate::records::SOFTWARE;
 pub enum MeterUseError {
     /// The selector does not name a meter.
     #[error(
-        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0), spotread[:TYPE], sim or \
+        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0), spotread[:TYPE] or \
          sim-KIND (`monqc meters list` shows them)"
     )]
     Selector {
@@ -38,6 +34,18 @@ pub enum MeterUseError {
     /// `none` names no meter.
     #[error("`none` is no meter (it is for the daily visual check); name a meter to talk to")]
     NoMeter,
+    /// `sim` reads only the simulated display of a session (REDTEAM U7:
+    /// "unknown meter kind" misled, since `sim` is valid for run and demo).
+    #[error(
+        "`sim` is the ideal meter of a simulated session (monqc demo, monqc run --meter sim) \
+         and reads only the simulated display there; here use a simulated twin: {twins}",
+        twins = monqc_drivers::SIMULATED_KINDS
+            .iter()
+            .map(|k| format!("sim-{k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )]
+    IdealSimulated,
     /// The driver could not open the meter.
     #[error("cannot open meter {selector}")]
     Open {
@@ -123,35 +131,17 @@ impl Transcript {
     }
 }
 
-/// The light the simulated meters of `meters read` and `meters check` see:
-/// a steady 120 cd/m² D65 field under 50 lx, the field the drivers crate
-/// gives its `sim-KIND` meters.
-fn steady_field() -> Stimulus {
-    Stimulus {
-        luminance_cd_m2: 120.0,
-        chromaticity: Chromaticity { x: 0.3127, y: 0.3290 },
-        illuminance_lx: 50.0,
-    }
-}
-
 /// Open the meter `selector` names, on its own: `KIND:PORT`,
-/// `spotread[:TYPE]`, `sim-KIND` (a twin speaking KIND's bytes, looking at
-/// a steady field) or `sim` (the ideal simulated meter, same field). With
-/// a transcript, every byte exchanged is recorded; the ideal simulated
-/// meter exchanges none, which the transcript notes.
+/// `spotread[:TYPE]` or `sim-KIND` (a twin speaking KIND's bytes, looking
+/// at the drivers crate's steady field: 120 cd/m² D65 under 50 lx). With a
+/// transcript, every byte exchanged is recorded.
 pub fn open(
     selector: &str,
     transcript: Option<&Transcript>,
 ) -> Result<Box<dyn Photometer + Send>, MeterUseError> {
     match selector {
         "none" => return Err(MeterUseError::NoMeter),
-        "sim" => {
-            if let Some(t) = transcript {
-                t.recorder.note("the ideal simulated meter (`sim`) exchanges no bytes");
-            }
-            let scene = Arc::new(SceneCell::new(steady_field()));
-            return Ok(Box::new(SimulatedPhotometer::new(scene, 1)));
-        }
+        "sim" => return Err(MeterUseError::IdealSimulated),
         _ => {}
     }
     let parsed = parse(selector)?;
@@ -160,12 +150,9 @@ pub fn open(
         .map_err(|source| MeterUseError::Open { selector: selector.into(), source })
 }
 
-/// The meter a selector names, for people: `Konica Minolta LS-100`, `the
-/// ideal simulated meter`, or the selector itself.
+/// The meter a selector names, for people: `Konica Minolta LS-100`, or
+/// the selector itself.
 pub fn describe(selector: &str) -> String {
-    if selector == "sim" {
-        return "the ideal simulated meter".into();
-    }
     match selector.parse::<MeterSelector>() {
         Ok(MeterSelector::Serial { kind, .. } | MeterSelector::Simulated(kind)) => {
             kind.display_name().into()
@@ -276,11 +263,9 @@ mod tests {
     }
 
     #[test]
-    fn sim_and_none_are_understood() {
-        let mut ideal = open("sim", None).unwrap();
-        let r =
-            ideal.measure(&MeasureRequest::luminance(Duration::from_secs(1)), &mut |_| {}).unwrap();
-        assert!((r.value - 120.0).abs() < 2.0, "{}", r.value);
+    fn sim_and_none_are_refused_with_what_to_use() {
+        let e = open("sim", None).err().unwrap();
+        assert!(e.to_string().contains("here use a simulated twin: sim-ls100"), "{e}");
         assert!(matches!(open("none", None), Err(MeterUseError::NoMeter)));
         let e = open("ls100", None).err().unwrap();
         assert!(e.to_string().starts_with("meter `ls100`: give KIND:PORT"), "{e}");
@@ -324,7 +309,7 @@ mod tests {
     #[test]
     fn a_transcript_is_not_written_through_a_link_or_into_a_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let e = Transcript::create(dir.path(), "sim").unwrap_err();
+        let e = Transcript::create(dir.path(), "sim-ls100").unwrap_err();
         assert!(e.to_string().contains("it is a directory"), "{e}");
         #[cfg(unix)]
         {
@@ -332,7 +317,7 @@ mod tests {
             std::fs::write(&target, "keep").unwrap();
             let link = dir.path().join("t.txt");
             std::os::unix::fs::symlink(&target, &link).unwrap();
-            let e = Transcript::create(&link, "sim").unwrap_err();
+            let e = Transcript::create(&link, "sim-ls100").unwrap_err();
             assert!(e.to_string().contains("symbolic link"), "{e}");
             assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
         }

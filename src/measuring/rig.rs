@@ -14,11 +14,17 @@ use monqc_drivers::{
     MeterError, MeterSelector, OpenOptions, Photometer, Scene, SelectorError, SimOptions,
     SimulatedPhotometer, spawn_simulated_recorded,
 };
-use monqc_patterns::presenter::{Presenter, PresenterError, PresenterHandle, PresenterOptions};
-use monqc_patterns::{BitDepth, PatternId, PatternParams};
+use monqc_patterns::presenter::{
+    OperatorKey, Presenter, PresenterError, PresenterHandle, PresenterOptions,
+};
+use monqc_patterns::{BitDepth, PatternId, PatternParams, PatternSpec};
 
 use crate::measuring::meter::{MeterUseError, Transcript};
-use crate::measuring::sequence::{self, Bench, Meters, Operator, SequenceError, StepDone};
+use crate::measuring::meter_performance;
+use crate::measuring::sequence::{
+    self, Bench, BenchKind, Console, ConsoleKey, MeterMount, Meters, Operator, SequenceError,
+    ShownSurface, StepDone,
+};
 use crate::measuring::simulated_display::{DisplayModel, SimulatedDisplay};
 use crate::numbers::measurement::{MeterSetup, Position};
 use crate::records::session::{MeterInfo, SessionWriter};
@@ -170,6 +176,21 @@ pub fn is_simulated(selector: &str) -> bool {
     selector == "sim" || selector.starts_with("sim-")
 }
 
+/// The kind of bench a luminance meter selector makes: simulated for `sim`
+/// and the `sim-KIND` twins (they read the simulated display), real for any
+/// other meter and for `none` (a real display judged by eye). Known before
+/// the meter is opened, so a session that would need a person nobody
+/// provides is refused first.
+pub fn bench_kind(selector: &str) -> BenchKind {
+    if is_simulated(selector) {
+        BenchKind::Simulated
+    } else {
+        // No driver reads a built-in front sensor yet: every real meter is
+        // placed by hand.
+        BenchKind::Real { meter: MeterMount::HandHeld }
+    }
+}
+
 /// No meter: a visual-only session (the daily check) measures nothing.
 struct NoMeter;
 
@@ -247,12 +268,23 @@ pub fn open_meter(
     }
 }
 
-/// Meter identity for the journal header. `calibration_date` (from the site
-/// configuration) is used when the meter does not report its own.
+/// What the site configuration knows of a meter, for the record when the
+/// meter cannot tell it itself.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SiteMeter {
+    /// The meter's serial number.
+    pub serial: Option<String>,
+    /// The date of its last calibration (YYYY-MM-DD).
+    pub calibration_date: Option<String>,
+}
+
+/// Meter identity for the journal header, with the maker's stated
+/// performance. The site's serial and calibration date are used when the
+/// meter does not report its own.
 pub fn meter_info(
     selector: &str,
     meter: &mut dyn Photometer,
-    calibration_date: Option<String>,
+    site: SiteMeter,
 ) -> Result<MeterInfo, RigError> {
     let id = meter
         .identify()
@@ -261,17 +293,25 @@ pub fn meter_info(
         selector: selector.into(),
         vendor: id.vendor,
         model: id.model,
-        serial: id.serial,
-        calibration_date: id.calibration_date.or(calibration_date),
+        serial: id.serial.filter(|s| !s.trim().is_empty()).or(site.serial),
+        calibration_date: id.calibration_date.or(site.calibration_date),
+        performance: meter_performance::for_selector(selector),
     })
 }
 
-/// Shows each pattern fullscreen at 1:1 on a monitor.
+/// Shows each pattern fullscreen at 1:1 on a monitor, with the operator's
+/// caption over it when a question is open, and hears the keys pressed.
 pub struct Window {
     handle: PresenterHandle,
     width: u32,
     height: u32,
     bits: BitDepth,
+    /// The pattern on screen, to draw a caption over.
+    shown: std::cell::RefCell<Option<PatternSpec>>,
+    /// The background DDL of the JIRA BN "L20" patterns.
+    background: std::sync::Mutex<Option<u16>>,
+    /// The surface of the last frame, when it had fewer bits than asked.
+    reduced: std::sync::Mutex<Option<ShownSurface>>,
 }
 
 impl Window {
@@ -285,17 +325,34 @@ impl Window {
         let monitors = handle.monitors()?;
         let m =
             monitors.get(monitor).ok_or(RigError::NoMonitor { monitor, count: monitors.len() })?;
-        Ok(Self { width: m.width, height: m.height, handle, bits })
+        Ok(Self {
+            width: m.width,
+            height: m.height,
+            handle,
+            bits,
+            shown: std::cell::RefCell::new(None),
+            background: Default::default(),
+            reduced: Default::default(),
+        })
     }
 
     fn present(&self, name: &str) -> Result<(), SequenceError> {
         let fail = |reason: String| SequenceError::Display { pattern: name.into(), reason };
         let id: PatternId =
             name.parse().map_err(|e: monqc_patterns::PatternError| fail(e.to_string()))?;
-        let spec = id
-            .generate(&PatternParams::new(self.width, self.height, self.bits))
-            .map_err(|e| fail(e.to_string()))?;
-        self.handle.show_pattern(&spec, None).map(|_| ()).map_err(|e| fail(e.to_string()))
+        let params = PatternParams {
+            background_ddl: *self.background.lock().unwrap_or_else(|e| e.into_inner()),
+            ..PatternParams::new(self.width, self.height, self.bits)
+        };
+        let spec = id.generate(&params).map_err(|e| fail(e.to_string()))?;
+        let report = self.handle.show_pattern(&spec, None).map_err(|e| fail(e.to_string()))?;
+        *self.reduced.lock().unwrap_or_else(|e| e.into_inner()) =
+            report.converted_to_8_bit.then_some(ShownSurface {
+                output_bits: report.output_bits,
+                format: report.surface_format,
+            });
+        *self.shown.borrow_mut() = Some(spec);
+        Ok(())
     }
 }
 
@@ -309,6 +366,44 @@ impl Bench for Window {
         self.present("UNIFORM-0")
     }
     fn place_meter(&self, _position: Position) {}
+    fn set_background(&self, ddl: u16) {
+        *self.background.lock().unwrap_or_else(|e| e.into_inner()) = Some(ddl);
+    }
+    fn reduced_surface(&self) -> Option<ShownSurface> {
+        self.reduced.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    fn kind(&self) -> BenchKind {
+        BenchKind::Real { meter: MeterMount::HandHeld }
+    }
+    fn console(&self) -> Option<&dyn Console> {
+        Some(self)
+    }
+}
+
+impl Console for Window {
+    fn caption(&self, lines: Option<&[String]>) -> Result<(), SequenceError> {
+        let shown = self.shown.borrow();
+        let Some(spec) = shown.as_ref() else { return Ok(()) };
+        let fail = |e: PresenterError| SequenceError::Display {
+            pattern: spec.name.clone(),
+            reason: e.to_string(),
+        };
+        self.handle.show_pattern_captioned(spec, lines).map(|_| ()).map_err(fail)
+    }
+
+    fn key(&self, timeout: std::time::Duration) -> Option<ConsoleKey> {
+        match self.handle.next_key(Some(timeout))? {
+            OperatorKey::Next => Some(ConsoleKey::Done),
+            OperatorKey::Yes => Some(ConsoleKey::Yes),
+            OperatorKey::No => Some(ConsoleKey::No),
+            OperatorKey::Quit => Some(ConsoleKey::Quit),
+            OperatorKey::Previous => None,
+        }
+    }
+
+    fn forget_keys(&self) {
+        self.handle.forget_keys();
+    }
 }
 
 /// The meters, the simulated display (for simulated meters) and the
@@ -402,16 +497,18 @@ impl Rig {
         Ok(())
     }
 
-    /// The meters' identities for the journal header.
+    /// The meters' identities for the journal header; `site` and
+    /// `illuminance_site` are what the site configuration knows of each.
     pub fn meter_infos(
         &mut self,
         meter: &str,
-        calibration_date: Option<String>,
+        site: SiteMeter,
         illuminance_meter: Option<&str>,
+        illuminance_site: SiteMeter,
     ) -> Result<(MeterInfo, Option<MeterInfo>), RigError> {
-        let main = meter_info(meter, self.luminance.as_mut(), calibration_date)?;
+        let main = meter_info(meter, self.luminance.as_mut(), site)?;
         let other = match (illuminance_meter, self.illuminance.as_mut()) {
-            (Some(sel), Some(m)) => Some(meter_info(sel, m.as_mut(), None)?),
+            (Some(sel), Some(m)) => Some(meter_info(sel, m.as_mut(), illuminance_site)?),
             _ => None,
         };
         Ok((main, other))
@@ -522,7 +619,9 @@ mod tests {
             let files: Vec<PathBuf> = rig.transcripts().map(Path::to_path_buf).collect();
             let other = dir.path().join("t.illuminance.txt");
             assert_eq!(files, [path.clone(), other]);
-            let infos = rig.meter_infos("sim-ls100", None, Some("sim-t10a")).unwrap();
+            let infos = rig
+                .meter_infos("sim-ls100", Default::default(), Some("sim-t10a"), Default::default())
+                .unwrap();
             rig.finish_transcripts().unwrap();
             infos
         };
@@ -547,11 +646,23 @@ mod tests {
     #[test]
     fn simulated_meters_name_themselves_for_the_journal() {
         let mut rig = Rig::open("sim", Some("sim"), MeterSetup::Contact, 8, &sim(), None).unwrap();
-        let (main, illuminance) =
-            rig.meter_infos("sim", Some("2026-04-01".into()), Some("sim")).unwrap();
+        let site =
+            SiteMeter { serial: Some("A1234".into()), calibration_date: Some("2026-04-01".into()) };
+        let lux = SiteMeter { serial: None, calibration_date: Some("2026-05-02".into()) };
+        let (main, illuminance) = rig.meter_infos("sim", site, Some("sim"), lux).unwrap();
         assert_eq!(main.selector, "sim");
         assert_eq!(main.model, "simulated photometer");
         assert_eq!(main.calibration_date.as_deref(), Some("2026-04-01"), "the site's date");
-        assert_eq!(illuminance.unwrap().calibration_date, None);
+        assert_eq!(main.serial.as_deref(), Some("SIM-0001"), "the meter's own serial first");
+        let illuminance = illuminance.unwrap();
+        assert_eq!(
+            illuminance.calibration_date.as_deref(),
+            Some("2026-05-02"),
+            "the illuminance meter's own date from the site"
+        );
+        // A meter that cannot tell its serial gets the site's.
+        let site = SiteMeter { serial: Some("A1234".into()), calibration_date: None };
+        let info = meter_info("none", &mut NoMeter, site).unwrap();
+        assert_eq!(info.serial.as_deref(), Some("A1234"));
     }
 }

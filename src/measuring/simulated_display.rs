@@ -13,6 +13,16 @@ use serde::{Deserialize, Serialize};
 use crate::numbers::colour::Chromaticity;
 use crate::numbers::gsdf;
 use crate::numbers::measurement::{MeterSetup, Position};
+use crate::records::values::{self, ValueError};
+
+/// The largest corner fall-off a simulated panel may have (0.5: corners at
+/// half the centre's luminance; real panels are within a few tens of %).
+pub const MAX_CORNER_FALLOFF: f64 = 0.5;
+/// The largest relative noise of a simulated panel (0.1 = 10 %): with more,
+/// a reading of a patch could fall below zero.
+pub const MAX_NOISE_RELATIVE: f64 = 0.1;
+/// The largest shift of x and y at the corners of a simulated panel.
+pub const MAX_CORNER_CHROMATICITY_SHIFT: f64 = 0.05;
 
 /// The panel's transfer function from DDL to luminance.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -102,12 +112,80 @@ impl DisplayModel {
 
     /// The highest DDL.
     pub fn full_scale(&self) -> u16 {
-        ((1u32 << self.bit_depth) - 1) as u16
+        values::full_scale(self.bit_depth)
+    }
+
+    /// Check that the model is a display that can exist and be measured:
+    /// every number finite, 0 ≤ Lmin < Lmax, 8 or 10 bits, a room with a
+    /// non-negative illuminance and an Rd in (0, 1/π], corners darker by
+    /// less than [`MAX_CORNER_FALLOFF`], noise at most [`MAX_NOISE_RELATIVE`]
+    /// and chromaticities inside the spectrum locus (REDTEAM X1, D7: a
+    /// 0-bit panel divided by zero, a NaN noise was journalled as `null`).
+    /// `name` gives each field's name in messages (the flag `--noise` for
+    /// `noise_relative`, or `display d1: simulation.noise_relative`).
+    pub fn check(&self, name: &dyn Fn(&str) -> String) -> Result<(), ValueError> {
+        let field = |f: &str| name(f);
+        values::luminance(&field("lmax_cd_m2"), self.lmax_cd_m2)?;
+        values::luminance(&field("lmin_cd_m2"), self.lmin_cd_m2)?;
+        if self.lmin_cd_m2 >= self.lmax_cd_m2 {
+            return Err(ValueError {
+                what: field("lmin_cd_m2"),
+                value: values::number(self.lmin_cd_m2),
+                problem: format!(
+                    "the minimum luminance must be below the maximum, {} cd/m²",
+                    values::number(self.lmax_cd_m2)
+                ),
+            });
+        }
+        values::bit_depth(&field("bit_depth"), self.bit_depth)?;
+        values::illuminance(&field("illuminance_lx"), self.illuminance_lx)?;
+        values::rd(&field("rd_cd_m2_per_lx"), self.rd_cd_m2_per_lx)?;
+        let fraction = |name: &str, v: f64, max: f64, meaning: &str| {
+            if v.is_finite() && (0.0..=max).contains(&v) {
+                Ok(())
+            } else {
+                Err(ValueError {
+                    what: field(name),
+                    value: values::number(v),
+                    problem: format!("give a fraction from 0 to {max} ({meaning})"),
+                })
+            }
+        };
+        fraction(
+            "corner_falloff",
+            self.corner_falloff,
+            MAX_CORNER_FALLOFF,
+            "0.06 = corners 6 % darker",
+        )?;
+        fraction(
+            "noise_relative",
+            self.noise_relative,
+            MAX_NOISE_RELATIVE,
+            "0.001 = 0.1 % standard deviation",
+        )?;
+        fraction(
+            "corner_chromaticity_shift",
+            self.corner_chromaticity_shift.abs(),
+            MAX_CORNER_CHROMATICITY_SHIFT,
+            "the shift of x and y at the corners",
+        )?;
+        values::chromaticity(&field("white"), self.white)?;
+        for p in Position::FIVE {
+            values::chromaticity(
+                &field(&format!("chromaticity at the {p}")),
+                self.chromaticity_at(p),
+            )?;
+        }
+        Ok(())
     }
 
     /// The panel's own luminance (no ambient) at `ddl`, at the centre, in cd/m².
     pub fn panel_luminance_cd_m2(&self, ddl: u16) -> f64 {
-        let t = f64::from(ddl.min(self.full_scale())) / f64::from(self.full_scale());
+        // A 0-bit model (refused by `check`) has one level: never 0/0.
+        let t = match self.full_scale() {
+            0 => 0.0,
+            full => f64::from(ddl.min(full)) / f64::from(full),
+        };
         match self.panel {
             Panel::Gamma22 => self.lmin_cd_m2 + (self.lmax_cd_m2 - self.lmin_cd_m2) * t.powf(2.2),
             Panel::Gsdf => {
@@ -118,7 +196,9 @@ impl DisplayModel {
                     gsdf::jnd_index(self.lmax_cd_m2 + lamb).unwrap_or(gsdf::JND_INDEX_MAX),
                 );
                 let j = (j0 + t * (j1 - j0)).clamp(gsdf::JND_INDEX_MIN, gsdf::JND_INDEX_MAX);
-                gsdf::luminance_cd_m2(j).expect("clamped") - lamb
+                // NaN only from non-finite model values, which `check`
+                // refuses; the journal refuses a NaN reading too.
+                gsdf::luminance_cd_m2(j).unwrap_or(f64::NAN) - lamb
             }
         }
     }
@@ -245,6 +325,43 @@ mod tests {
         let gsdf = DisplayModel::default();
         assert!(g.panel_luminance_cd_m2(15) < 0.9 * gsdf.panel_luminance_cd_m2(15));
         assert!(g.panel_luminance_cd_m2(64) > 1.5 * gsdf.panel_luminance_cd_m2(64));
+    }
+
+    /// REDTEAM X1 and D7: a 0-bit panel panicked mid-session; NaN noise
+    /// was journalled as `null`; negative noise and a fall-off of 2 gave
+    /// negative luminance.
+    #[test]
+    fn a_model_that_cannot_exist_is_refused_with_the_field_named() {
+        let ok = DisplayModel::default();
+        let name = |f: &str| format!("model: {f}");
+        ok.check(&name).unwrap();
+        let cases: Vec<(DisplayModel, &str)> = vec![
+            (DisplayModel { bit_depth: 0, ..ok.clone() }, "model: bit_depth 0: use 8 or 10"),
+            (DisplayModel { bit_depth: 32, ..ok.clone() }, "model: bit_depth 32"),
+            (DisplayModel { noise_relative: f64::NAN, ..ok.clone() }, "noise_relative NaN"),
+            (DisplayModel { noise_relative: -1.0, ..ok.clone() }, "noise_relative -1"),
+            (DisplayModel { noise_relative: 10.0, ..ok.clone() }, "noise_relative 10"),
+            (DisplayModel { corner_falloff: 2.0, ..ok.clone() }, "corner_falloff 2"),
+            (DisplayModel { corner_falloff: f64::NAN, ..ok.clone() }, "corner_falloff NaN"),
+            (
+                DisplayModel { lmin_cd_m2: 500.0, ..ok.clone() },
+                "must be below the maximum, 400 cd/m²",
+            ),
+            (DisplayModel { lmax_cd_m2: f64::INFINITY, ..ok.clone() }, "lmax_cd_m2 inf"),
+            (DisplayModel { illuminance_lx: -50.0, ..ok.clone() }, "illuminance_lx -50"),
+            (DisplayModel { rd_cd_m2_per_lx: -1.0, ..ok.clone() }, "rd_cd_m2_per_lx -1"),
+            (DisplayModel { white: Chromaticity { x: 1.5, y: 0.0 }, ..ok.clone() }, "white x 1.5"),
+            (DisplayModel { corner_chromaticity_shift: 0.3, ..ok.clone() }, "shift 0.3"),
+        ];
+        for (model, want) in cases {
+            let err = model.check(&name).unwrap_err().to_string();
+            assert!(err.contains(want), "want {want:?}: {err}");
+        }
+        // Used unchecked, a 0-bit model no longer panics (0/0 before).
+        let unchecked = DisplayModel { bit_depth: 0, ..ok };
+        assert!((unchecked.panel_luminance_cd_m2(0) - unchecked.lmin_cd_m2).abs() < 1e-6);
+        let unchecked = DisplayModel { rd_cd_m2_per_lx: f64::NAN, ..unchecked };
+        assert!(unchecked.panel_luminance_cd_m2(0).is_nan(), "NaN, for the journal to refuse");
     }
 
     #[test]

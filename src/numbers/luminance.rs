@@ -22,6 +22,34 @@ pub fn ambient_ratio(lamb_cd_m2: f64, l_min_prime_cd_m2: f64) -> f64 {
     lamb_cd_m2 / l_min_prime_cd_m2
 }
 
+/// The DDL whose luminance is `fraction` of the maximum (JIRA BN "L20":
+/// the background at the grey level that gives 20 % of the maximum
+/// luminance, 「最大輝度の20%になる階調」; calibration-data/STANDARDS.md,
+/// "Test patterns"), found from the display's own response `(ddl, L)`
+/// sorted by DDL, L the display's luminance without ambient light.
+///
+/// The target is `fraction` · L at the highest DDL; between the two
+/// readings around it the level is interpolated linearly in log L (a
+/// GSDF display's luminance is close to exponential in DDL over one
+/// 15-DDL step; monqc's choice, no source gives the method) and rounded to
+/// the nearest DDL. `None` when the response does not reach the target.
+pub fn level_for_fraction_of_max(response: &[(u16, f64)], fraction: f64) -> Option<u16> {
+    let &(_, l_max) = response.last()?;
+    let target = fraction * l_max;
+    response.windows(2).find_map(|w| {
+        let ((d0, l0), (d1, l1)) = (w[0], w[1]);
+        if !(l0 <= target && target <= l1) || l1 <= l0 {
+            return None;
+        }
+        let t = if l0 > 0.0 {
+            (target.ln() - l0.ln()) / (l1.ln() - l0.ln())
+        } else {
+            (target - l0) / (l1 - l0)
+        };
+        Some((f64::from(d0) + t * f64::from(d1 - d0)).round() as u16)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,6 +61,16 @@ mod tests {
         let lmin = 0.9;
         let lamb = 2.0 / 3.0 * lmin;
         assert_relative_eq!(ambient_ratio(lamb, lmin + lamb), 0.4, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn the_20_percent_level_is_interpolated_in_log_luminance() {
+        // L doubles from DDL 150 to 165: 20 % of 400 = 80 lies at exactly
+        // half of log2(80/50) / log2(100/50) of the step.
+        let response = [(0, 0.5), (150, 50.0), (165, 100.0), (255, 400.0)];
+        let want = 150.0 + 15.0 * (80f64 / 50.0).log2();
+        assert_eq!(level_for_fraction_of_max(&response, 0.2), Some(want.round() as u16));
+        assert_eq!(level_for_fraction_of_max(&response[..1], 0.2), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::numbers::colour::Chromaticity;
+use crate::numbers::uncertainty::MeterPerformance;
 
 /// How the luminance meter looked at the display. This decides whether the
 /// readings already contain the reflected ambient luminance Lamb.
@@ -160,6 +161,78 @@ impl fmt::Display for Origin {
     }
 }
 
+/// What kind of doubt a meter raised about a reading it still gave.
+///
+/// The same kinds as the drivers' typed flags (the meters' own status codes
+/// mapped per family in the drivers crate's protocol page); a kind this
+/// build does not know reads as [`FlagKind::Other`], so a newer journal
+/// still reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlagKind {
+    /// The light was below the meter's specified range.
+    BelowRange,
+    /// Enough light for the value, too little for the stated accuracy of
+    /// part of the result (typically the chromaticity).
+    LowLight,
+    /// The light was above the meter's range.
+    OverRange,
+    /// The chromaticity is outside the meter's range.
+    ChromaticityOutOfRange,
+    /// The reading did not settle: consecutive readings disagreed until the
+    /// time or reading limit ended the settling.
+    Unsettled,
+    /// The meter's battery is low.
+    LowBattery,
+    /// The value was given without the meter's calibration applied.
+    Uncalibrated,
+    /// Any other warning the meter gave (its words say which).
+    #[serde(other)]
+    Other,
+}
+
+impl FlagKind {
+    /// A short English name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::BelowRange => "below range",
+            Self::LowLight => "low light",
+            Self::OverRange => "over range",
+            Self::ChromaticityOutOfRange => "chromaticity out of range",
+            Self::Unsettled => "unsettled",
+            Self::LowBattery => "low battery",
+            Self::Uncalibrated => "uncalibrated",
+            Self::Other => "warning",
+        }
+    }
+
+    /// Whether the flag puts the luminance value in doubt. Low light and a
+    /// chromaticity out of range concern the chromaticity only.
+    pub fn doubts_luminance(self) -> bool {
+        !matches!(self, Self::LowLight | Self::ChromaticityOutOfRange)
+    }
+}
+
+/// One warning a meter gave with a reading: its kind and the meter's own
+/// words (status code or text), kept with the reading in the journal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterFlag {
+    /// What kind of doubt.
+    pub kind: FlagKind,
+    /// What the meter (or the settling, for `unsettled`) said.
+    pub words: String,
+}
+
+impl fmt::Display for MeterFlag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.words.is_empty() {
+            f.write_str(self.kind.name())
+        } else {
+            write!(f, "{} ({})", self.kind.name(), self.words)
+        }
+    }
+}
+
 /// One reading of the luminance response (a JIRA BN or TG18-LN patch centre).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResponseReading {
@@ -169,6 +242,9 @@ pub struct ResponseReading {
     pub luminance_cd_m2: f64,
     /// Chromaticity, when the meter measures colour.
     pub chromaticity: Option<Chromaticity>,
+    /// What the meter warned about this reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<MeterFlag>,
     /// Where the reading came from.
     #[serde(skip)]
     pub origin: Origin,
@@ -185,6 +261,9 @@ pub struct UniformityReading {
     pub luminance_cd_m2: f64,
     /// Chromaticity, when the meter measures colour.
     pub chromaticity: Option<Chromaticity>,
+    /// What the meter warned about this reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<MeterFlag>,
 }
 
 /// An operator's judgement of one visual test item.
@@ -220,9 +299,54 @@ pub struct MeasurementSet {
     pub uniformity: Vec<UniformityReading>,
     /// Visual judgements.
     pub judgements: Vec<Judgement>,
+    /// What the meters warned about the Lamb or illuminance reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ambient_flags: Vec<MeterFlag>,
+    /// A second luminance response on the background at 20 % of the
+    /// maximum luminance (JIRA BN01–BN18 "L20"), when the procedure asks for it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_on_background: Vec<ResponseReading>,
+    /// The background DDL of that series, as the session computed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_ddl: Option<u16>,
+    /// What the luminance meter's maker states of its accuracy, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub luminance_meter: Option<MeterPerformance>,
+    /// The same for the meter that read the illuminance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub illuminance_meter: Option<MeterPerformance>,
+    /// Bits per channel the patterns went out with, when the pattern window
+    /// reported fewer than the session's bit depth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown_bits: Option<u8>,
 }
 
 impl MeasurementSet {
+    /// A set with these readings and nothing else known (no ambient, no
+    /// flags, no meter data): what a CSV gives.
+    pub fn from_readings(
+        setup: MeterSetup,
+        ambient: Option<Ambient>,
+        bit_depth: u8,
+        response: Vec<ResponseReading>,
+    ) -> Self {
+        Self {
+            source: None,
+            setup,
+            ambient,
+            bit_depth,
+            response,
+            uniformity: Vec::new(),
+            judgements: Vec::new(),
+            ambient_flags: Vec::new(),
+            response_on_background: Vec::new(),
+            background_ddl: None,
+            luminance_meter: None,
+            illuminance_meter: None,
+            shown_bits: None,
+        }
+    }
+
     /// Lamb in cd/m², 0 when unknown.
     pub fn lamb_cd_m2(&self) -> f64 {
         self.ambient.map_or(0.0, |a| a.lamb_cd_m2)
@@ -257,26 +381,36 @@ mod tests {
             ddl,
             luminance_cd_m2: l,
             chromaticity: None,
+            flags: Vec::new(),
             origin: Origin::default(),
         };
-        let mut set = MeasurementSet {
-            source: None,
-            setup: MeterSetup::Contact,
-            ambient: Some(Ambient {
-                lamb_cd_m2: 0.2,
-                source: LambSource::Stated,
-                illuminance_lx: None,
-            }),
-            bit_depth: 8,
-            response: vec![reading(0, 0.5), reading(255, 400.0)],
-            uniformity: Vec::new(),
-            judgements: Vec::new(),
-        };
+        let mut set = MeasurementSet::from_readings(
+            MeterSetup::Contact,
+            Some(Ambient { lamb_cd_m2: 0.2, source: LambSource::Stated, illuminance_lx: None }),
+            8,
+            vec![reading(0, 0.5), reading(255, 400.0)],
+        );
         assert_eq!(set.total_luminance_cd_m2(0.5), 0.7);
         set.setup = MeterSetup::Telescopic;
         assert_eq!(set.total_luminance_cd_m2(0.5), 0.5);
         set.ambient = None;
         set.setup = MeterSetup::Contact;
         assert_eq!(set.total_luminance_cd_m2(0.5), 0.5, "unknown Lamb counts as 0");
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_kind_this_build_does_not_know_reads_as_other() {
+        let f: MeterFlag = serde_json::from_str(r#"{"kind":"lens-cap-on","words":"E42"}"#).unwrap();
+        assert_eq!(f.kind, FlagKind::Other);
+        assert_eq!(f.to_string(), "warning (E42)");
+        let below: MeterFlag =
+            serde_json::from_str(r#"{"kind":"below-range","words":"OK13"}"#).unwrap();
+        assert!(below.kind.doubts_luminance());
+        assert!(!FlagKind::LowLight.doubts_luminance(), "low light doubts the colour only");
     }
 }

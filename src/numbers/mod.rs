@@ -9,4 +9,6 @@ pub mod digest;
 pub mod gsdf;
 pub mod luminance;
 pub mod measurement;
+pub mod spectrum_locus;
+pub mod uncertainty;
 pub mod uniformity;

@@ -53,6 +53,36 @@ pub fn uniformity_percent(
     })
 }
 
+/// Each point's share of the uniformity figure, in %: the same formula as
+/// [`uniformity_percent`] applied to the one point against the reference
+/// the formula measures from, so that the largest is the uniformity itself
+/// and a point can be shaded against the same limit. For
+/// [`UniformityDefinition::MaxDeviation`] the reference is the brightest
+/// point, 200 · (Lhigh − L) / (Lhigh + L); for
+/// [`UniformityDefinition::DeviationFromMedian`] the median, 100 · |L − median| / median.
+pub fn point_deviations_percent(
+    definition: UniformityDefinition,
+    luminances_cd_m2: &[f64],
+) -> Vec<f64> {
+    if luminances_cd_m2.len() < 2 {
+        return vec![0.0; luminances_cd_m2.len()];
+    }
+    match definition {
+        UniformityDefinition::MaxDeviation => {
+            let hi = luminances_cd_m2.iter().copied().fold(f64::MIN, f64::max);
+            luminances_cd_m2.iter().map(|l| 200.0 * (hi - l) / (hi + l)).collect()
+        }
+        UniformityDefinition::DeviationFromMedian => {
+            let mut sorted = luminances_cd_m2.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let n = sorted.len();
+            let median =
+                if n % 2 == 1 { sorted[n / 2] } else { 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]) };
+            luminances_cd_m2.iter().map(|l| 100.0 * (l - median).abs() / median).collect()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +102,22 @@ mod tests {
             10.0
         );
         assert!(uniformity_percent(UniformityDefinition::MaxDeviation, &[1.0]).is_none());
+    }
+
+    #[test]
+    fn the_largest_point_deviation_is_the_uniformity_itself() {
+        let l = [100.0, 90.0, 95.0, 110.0, 100.0];
+        for definition in
+            [UniformityDefinition::MaxDeviation, UniformityDefinition::DeviationFromMedian]
+        {
+            let points = point_deviations_percent(definition, &l);
+            let max = points.iter().copied().fold(0.0, f64::max);
+            assert_relative_eq!(max, uniformity_percent(definition, &l).unwrap());
+        }
+        // The dimmest point against the brightest: 200·(110 − 90)/(110 + 90).
+        assert_relative_eq!(
+            point_deviations_percent(UniformityDefinition::MaxDeviation, &l)[1],
+            20.0
+        );
     }
 }

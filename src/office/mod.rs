@@ -3,3 +3,4 @@
 
 pub mod report;
 pub mod site;
+pub mod typed_text;

@@ -24,7 +24,12 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("jesra-x0093.toml", include_str!("../../calibration-data/criteria/jesra-x0093.toml")),
     ("iec-62563-2.toml", include_str!("../../calibration-data/criteria/iec-62563-2.toml")),
     ("aapm-tg18.toml", include_str!("../../calibration-data/criteria/aapm-tg18.toml")),
+    ("din-6868-157.toml", include_str!("../../calibration-data/criteria/din-6868-157.toml")),
 ];
+
+/// The most luminance-response readings a criteria table may ask for: every
+/// DDL of a 10-bit display.
+pub const MAX_RESPONSE_POINTS: usize = 1024;
 
 /// The kind of test a limit belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -55,6 +60,9 @@ impl fmt::Display for TestType {
 pub enum Item {
     /// L'max, in cd/m².
     Lmax,
+    /// Lmax, the display's own maximum luminance without ambient light, in
+    /// cd/m² (IEC 62563-1 Annex A samples list L'max and Lmax apart).
+    LmaxWithoutAmbient,
     /// Luminance ratio r' = L'max / L'min.
     LuminanceRatio,
     /// Kδ, the largest contrast-response error, in %.
@@ -73,8 +81,9 @@ pub enum Item {
 
 impl Item {
     /// Every item, in report order.
-    pub const ALL: [Item; 8] = [
+    pub const ALL: [Item; 9] = [
         Self::Lmax,
+        Self::LmaxWithoutAmbient,
         Self::LuminanceRatio,
         Self::Kdelta,
         Self::AmbientRatio,
@@ -88,6 +97,7 @@ impl Item {
     pub fn label(self) -> &'static str {
         match self {
             Self::Lmax => "L'max",
+            Self::LmaxWithoutAmbient => "Lmax (without ambient)",
             Self::LuminanceRatio => "luminance ratio r'",
             Self::Kdelta => "contrast response Kδ",
             Self::AmbientRatio => "ambient ratio Lamb/L'min",
@@ -101,7 +111,7 @@ impl Item {
     /// The unit of the item's value ("" for ratios).
     pub fn unit(self) -> &'static str {
         match self {
-            Self::Lmax => "cd/m²",
+            Self::Lmax | Self::LmaxWithoutAmbient => "cd/m²",
             Self::Kdelta | Self::Uniformity | Self::LmaxChange => "%",
             Self::LuminanceRatio
             | Self::AmbientRatio
@@ -114,6 +124,7 @@ impl Item {
     pub fn id(self) -> &'static str {
         match self {
             Self::Lmax => "lmax",
+            Self::LmaxWithoutAmbient => "lmax-without-ambient",
             Self::LuminanceRatio => "luminance-ratio",
             Self::Kdelta => "kdelta",
             Self::AmbientRatio => "ambient-ratio",
@@ -122,6 +133,23 @@ impl Item {
             Self::GreyscaleTracking => "greyscale-tracking",
             Self::LmaxChange => "lmax-change",
         }
+    }
+}
+
+impl Item {
+    /// The item named `name`: its id, or a short name (`ratio`, `ambient`,
+    /// `chromaticity`, `tracking`), any case. For `--only`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim().to_ascii_lowercase();
+        let short = match name.as_str() {
+            "ratio" | "r" => Some(Self::LuminanceRatio),
+            "ambient" => Some(Self::AmbientRatio),
+            "chromaticity" => Some(Self::ChromaticityUniformity),
+            "tracking" => Some(Self::GreyscaleTracking),
+            "lmax-display" => Some(Self::LmaxWithoutAmbient),
+            _ => None,
+        };
+        short.or_else(|| Self::ALL.into_iter().find(|i| i.id() == name))
     }
 }
 
@@ -182,6 +210,9 @@ pub enum Basis {
     /// The standard's own value is not known; a value from a related
     /// standard is applied, and the verdict is marked provisional.
     Provisional,
+    /// No source gives the limit: a value the site set for itself (a site
+    /// setting, never a standard's).
+    Unsourced,
 }
 
 /// One limit as written in a criteria file.
@@ -203,6 +234,15 @@ pub struct RawRule {
     /// Anything a reader of the verdict should know.
     #[serde(default)]
     pub note: Option<String>,
+    /// The standard marks the item optional (for example "colour displays
+    /// only"): it is judged when measured, and listed as optional when not;
+    /// it never holds back an overall verdict. The note says why.
+    #[serde(default)]
+    pub optional: bool,
+    /// For uniformity: the fields (in % of full scale, TG18-UN80 = 80,
+    /// TG18-UN10 = 10) each judged on its own. Absent: every field measured.
+    #[serde(default)]
+    pub levels_percent: Option<Vec<u8>>,
 }
 
 /// A grade (or category, or class) of display.
@@ -283,6 +323,10 @@ pub struct Limit {
     pub basis: Basis,
     /// Anything a reader should know.
     pub note: Option<String>,
+    /// Optional in the standard: never holds back the overall verdict.
+    pub optional: bool,
+    /// For uniformity: the fields judged, in % of full scale.
+    pub levels_percent: Option<Vec<u8>>,
 }
 
 /// Why criteria could not be loaded or chosen.
@@ -345,6 +389,14 @@ impl Criteria {
         if raw.grades.is_empty() {
             return Err(invalid("no [[grade]] tables; a standard needs at least one grade".into()));
         }
+        // REDTEAM X3: 300 000 000 points allocated gigabytes, then aborted.
+        if !(2..=MAX_RESPONSE_POINTS).contains(&raw.standard.response_points) {
+            return Err(invalid(format!(
+                "[standard] response_points = {}: give 2 to {MAX_RESPONSE_POINTS} (the DDLs of \
+                 a 10-bit display; the standards ask for 18 or a few more)",
+                raw.standard.response_points
+            )));
+        }
         for (i, rule) in raw.rules.iter().enumerate() {
             let which = format!("rule {} ({})", i + 1, rule.item);
             if rule.tests.is_empty() {
@@ -355,6 +407,24 @@ impl Criteria {
             if rule.clause.trim().is_empty() {
                 return Err(invalid(format!(
                     "{which}: `clause` is empty; every limit must cite its source"
+                )));
+            }
+            if let Some(levels) = &rule.levels_percent {
+                if rule.item != Item::Uniformity {
+                    return Err(invalid(format!(
+                        "{which}: `levels_percent` applies to uniformity only"
+                    )));
+                }
+                if levels.is_empty() || levels.iter().any(|l| !(1..=100).contains(l)) {
+                    return Err(invalid(format!(
+                        "{which}: `levels_percent` lists the uniform fields in % of full scale, \
+                         1 to 100 (TG18-UN80 = 80, TG18-UN10 = 10)"
+                    )));
+                }
+            }
+            if rule.optional && rule.note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+                return Err(invalid(format!(
+                    "{which}: an optional rule needs a `note` saying when it applies"
                 )));
             }
             for (grade, limit) in &rule.limits {
@@ -432,6 +502,8 @@ impl Criteria {
                     clause: r.clause.clone(),
                     basis: r.basis,
                     note: r.note.clone(),
+                    optional: r.optional,
+                    levels_percent: r.levels_percent.clone(),
                 })
             })
             .collect();
@@ -477,6 +549,113 @@ mod tests {
         }
     }
 
+    /// Issue 11 item 6: the corrections found against the sources
+    /// (calibration-data/STANDARDS.md, "Luminance ratio and ambient ratio",
+    /// "IEC 62563-2", "Change of L′max from the baseline").
+    #[test]
+    fn criteria_follow_the_sources_as_checked() {
+        let limit = |std: &str, grade: &str, test, item| {
+            let c = Criteria::built_in_for(std).unwrap();
+            c.limits(c.grade(grade).unwrap(), test).into_iter().find(|l| l.item == item)
+        };
+        // AAPM's ambient rule is strict: Lamb < Lmin/1.5 ⇔ Lamb/L'min < 0.4.
+        let ambient = limit("aapm-tg18", "primary", TestType::Acceptance, Item::AmbientRatio);
+        let ambient = ambient.unwrap();
+        assert_eq!((ambient.comparison, ambient.value), (Comparison::Below, 0.4));
+        assert!(!ambient.comparison.holds(0.4, ambient.value), "0.4 itself fails");
+        // AAPM judges uniformity on UN80 and UN10 apart.
+        let un = limit("aapm-tg18", "primary", TestType::Acceptance, Item::Uniformity).unwrap();
+        assert_eq!(un.levels_percent.as_deref(), Some(&[80, 10][..]));
+        // IEC's "Lmax > 170" is the display's luminance without ambient.
+        let iec = |test, item| limit("iec-62563-2", "diagnostic", test, item);
+        assert!(iec(TestType::Acceptance, Item::Lmax).is_none());
+        assert_eq!(iec(TestType::Acceptance, Item::LmaxWithoutAmbient).unwrap().value, 170.0);
+        // The constancy sample: no uniformity number, greyscale Δu'v' < 0.01
+        // for colour displays (optional for others).
+        assert!(iec(TestType::Constancy, Item::Uniformity).is_none());
+        assert!(iec(TestType::Acceptance, Item::Uniformity).is_some());
+        let tracking = iec(TestType::Constancy, Item::GreyscaleTracking).unwrap();
+        assert_eq!((tracking.value, tracking.optional), (0.01, true));
+        assert!(tracking.note.unwrap().contains("colour displays"));
+        // No source gives a limit on the change of L'max: no table has one.
+        for c in Criteria::built_in() {
+            assert!(
+                !c.rules.iter().any(|r| r.item == Item::LmaxChange),
+                "{}: an L'max-change limit without a source",
+                c.standard.id
+            );
+        }
+    }
+
+    /// DIN 6868-157 application classes as EIZO's RadiCS page prints them
+    /// (calibration-data/STANDARDS.md, "DIN 6868-157").
+    #[test]
+    fn din_6868_157_class_table() {
+        let c = Criteria::built_in_for("din-6868-157").unwrap();
+        // (class, L'max, ratio, Kδ, homogeneity)
+        type Row = (&'static str, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+        let want: [Row; 8] = [
+            ("i", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
+            ("ii", Some(200.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("iii", Some(250.0), Some(250.0), Some(10.0), Some(25.0)),
+            ("iv", Some(150.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("v", Some(150.0), Some(100.0), Some(15.0), Some(25.0)),
+            ("vi", Some(200.0), Some(100.0), None, Some(30.0)),
+            ("vii", Some(300.0), Some(100.0), None, Some(30.0)),
+            ("viii", None, None, None, None),
+        ];
+        for (grade, lmax, ratio, kdelta, homogeneity) in want {
+            let limits = c.limits(c.grade(grade).unwrap(), TestType::Acceptance);
+            let get = |item| limits.iter().find(|l| l.item == item).map(|l| l.value);
+            assert_eq!(get(Item::Lmax), lmax, "{grade}");
+            assert_eq!(get(Item::LuminanceRatio), ratio, "{grade}");
+            assert_eq!(get(Item::Kdelta), kdelta, "{grade}");
+            assert_eq!(get(Item::Uniformity), homogeneity, "{grade}");
+        }
+        let u = c.limits(c.grade("i").unwrap(), TestType::Acceptance);
+        let u = u.iter().find(|l| l.item == Item::Uniformity).unwrap();
+        assert_eq!(u.comparison, Comparison::Below, "homogeneity < 25 %");
+    }
+
+    #[test]
+    fn an_optional_rule_must_say_when_it_applies() {
+        let text = r#"
+[standard]
+id = "x"
+name = "X"
+title = "X"
+response_points = 18
+response_patterns = "LN"
+uniformity = "max-deviation"
+expected_contrast = "ideal-interval"
+[[grade]]
+id = "a"
+name = "A"
+usage = "u"
+[[rule]]
+item = "greyscale-tracking"
+tests = ["acceptance"]
+comparison = "<"
+limits = { a = 0.01 }
+clause = "X §1 table"
+basis = "standard"
+optional = true
+"#;
+        let err = Criteria::parse(text, "t").unwrap_err().to_string();
+        assert!(err.contains("optional rule needs a `note`"), "{err}");
+        let levels = text.replace("optional = true", "levels_percent = [80]");
+        let err = Criteria::parse(&levels, "t").unwrap_err().to_string();
+        assert!(err.contains("applies to uniformity only"), "{err}");
+    }
+
+    #[test]
+    fn items_are_named_by_id_or_short_name() {
+        assert_eq!(Item::from_name("ratio"), Some(Item::LuminanceRatio));
+        assert_eq!(Item::from_name("KDELTA"), Some(Item::Kdelta));
+        assert_eq!(Item::from_name("lmax-change"), Some(Item::LmaxChange));
+        assert_eq!(Item::from_name("flux"), None);
+    }
+
     #[test]
     fn unknown_standard_and_grade_list_the_known_ones() {
         let err = Criteria::built_in_for("din-6868").unwrap_err().to_string();
@@ -514,5 +693,18 @@ usage = "u"
         assert!(Criteria::parse(&bad_grade, "t").unwrap_err().to_string().contains("grade `b`"));
         let unknown_key = format!("{base}colour = 1\n");
         assert!(matches!(Criteria::parse(&unknown_key, "t"), Err(CriteriaError::Syntax { .. })));
+    }
+
+    /// REDTEAM X3: a huge `response_points` allocated gigabytes, then aborted.
+    #[test]
+    fn response_points_are_bounded() {
+        let base = Criteria::built_in_for("jesra-x0093").unwrap().text;
+        for points in ["300000000", "1000000000000000", "0", "1", "1025"] {
+            let text = base.replace("response_points = 18", &format!("response_points = {points}"));
+            let err = Criteria::parse(&text, "t").unwrap_err().to_string();
+            assert!(err.contains("give 2 to 1024"), "{points}: {err}");
+        }
+        let text = base.replace("response_points = 18", "response_points = 1024");
+        assert_eq!(Criteria::parse(&text, "t").unwrap().standard.response_points, 1024);
     }
 }

@@ -41,4 +41,6 @@ pub(super) mod colors {
     pub const FAIL_FILL: u32 = 0xfbe5e5;
     pub const NOT_EVALUATED: u32 = 0x555555;
     pub const NOT_EVALUATED_FILL: u32 = 0xefefef;
+    pub const INCOMPLETE: u32 = 0x8a5a00;
+    pub const INCOMPLETE_FILL: u32 = 0xfdf1d8;
 }

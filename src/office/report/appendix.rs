@@ -4,6 +4,7 @@
 use monqc_reports::{Block, Column, Label, Lang, Table};
 
 use super::when;
+use crate::numbers::measurement::MeterFlag;
 use crate::records::session::{Session, SessionEntry, Settle};
 
 /// A page break and the raw readings table; nothing when nothing was read.
@@ -11,9 +12,9 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
     let mut rows = Vec::new();
     for (i, e) in session.entries.iter().enumerate() {
         let row = match e {
-            SessionEntry::Illuminance { illuminance_lx, raw, at } => {
+            SessionEntry::Illuminance { illuminance_lx, raw, at, flags, .. } => {
                 vec![
-                    "illuminance".into(),
+                    flagged("illuminance", flags),
                     "—".into(),
                     format!("{illuminance_lx:.2} lx"),
                     "".into(),
@@ -21,9 +22,9 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                     raw.clone(),
                 ]
             }
-            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at } => {
+            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at, flags, .. } => {
                 vec![
-                    "Lamb".into(),
+                    flagged("Lamb", flags),
                     "—".into(),
                     format!("{luminance_cd_m2:.4} cd/m²"),
                     "".into(),
@@ -39,9 +40,11 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 raw,
                 at,
                 settle,
+                flags,
+                ..
             } => {
                 vec![
-                    settled_label(pattern, settle.as_ref()),
+                    flagged(&settled_label(pattern, settle.as_ref()), flags),
                     ddl.to_string(),
                     format!("{luminance_cd_m2:.4} cd/m²"),
                     chromaticity.map_or(String::new(), |c| format!("{:.4}, {:.4}", c.x, c.y)),
@@ -58,15 +61,27 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 raw,
                 at,
                 settle,
+                flags,
+                ..
             } => vec![
-                settled_label(&format!("{pattern} {position}"), settle.as_ref()),
+                flagged(&settled_label(&format!("{pattern} {position}"), settle.as_ref()), flags),
                 ddl.to_string(),
                 format!("{luminance_cd_m2:.3} cd/m²"),
                 chromaticity.map_or(String::new(), |c| format!("{:.4}, {:.4}", c.x, c.y)),
                 at.clone(),
                 raw.clone(),
             ],
-            SessionEntry::Judgement { .. } | SessionEntry::Note { .. } => continue,
+            SessionEntry::Background { series, ddl, target_cd_m2, at, .. } => vec![
+                format!("{series} background"),
+                ddl.to_string(),
+                format!("{target_cd_m2:.3} cd/m² (20 %)"),
+                String::new(),
+                at.clone(),
+                String::new(),
+            ],
+            SessionEntry::Judgement { .. }
+            | SessionEntry::Note { .. }
+            | SessionEntry::Surface { .. } => continue,
         };
         let mut row = row;
         // The journal line: the header is line 1.
@@ -98,6 +113,15 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
             rows,
         }),
     ]
+}
+
+/// The reading's label with the meter's warnings: "JIRA-BN01 (1×, 0.40 s) — meter: below range (OK13)".
+fn flagged(what: &str, flags: &[MeterFlag]) -> String {
+    if flags.is_empty() {
+        return what.to_string();
+    }
+    let flags: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    format!("{what} — meter: {}", flags.join("; "))
 }
 
 /// "JIRA-BN05 (2×, 0.81 s)": the patch and how its reading settled.

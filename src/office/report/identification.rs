@@ -8,7 +8,12 @@ use crate::numbers::measurement::{LambSource, MeterSetup};
 use crate::records::session::{MeterInfo, SessionHeader};
 
 /// The heading and the key-value table.
-pub(super) fn blocks(inputs: &ReportInputs<'_>, h: &SessionHeader, grade_name: &str) -> Vec<Block> {
+pub(super) fn blocks(
+    inputs: &ReportInputs<'_>,
+    h: &SessionHeader,
+    grade_name: &str,
+    shown_bits: Option<u8>,
+) -> Vec<Block> {
     let lang = inputs.lang;
     let record = inputs.record;
     let a = &record.analysis;
@@ -24,7 +29,11 @@ pub(super) fn blocks(inputs: &ReportInputs<'_>, h: &SessionHeader, grade_name: &
     }
     id.push(KeyValue::new(key(Label::Display), format!("{} — {}", h.display_id, h.display)));
     id.push(KeyValue::new(key(Label::StandardAndGrade), format!("{} — {grade_name}", a.standard)));
-    id.push(KeyValue::new(key(Label::BitsPerDdl), format!("{} bit", h.bit_depth)));
+    let shown = shown_bits
+        .filter(|b| *b < h.bit_depth)
+        .map(|b| format!(" (→ {b} bit surface)"))
+        .unwrap_or_default();
+    id.push(KeyValue::new(key(Label::BitsPerDdl), format!("{} bit{shown}", h.bit_depth)));
     id.push(KeyValue::new(key(Label::LuminanceMeter), meter(&h.meter, lang)));
     if let Some(m) = &h.illuminance_meter {
         id.push(KeyValue::new(key(Label::IlluminanceMeter), meter(m, lang)));
@@ -45,6 +54,12 @@ pub(super) fn blocks(inputs: &ReportInputs<'_>, h: &SessionHeader, grade_name: &
             key(Label::AmbientLuminance),
             format!("{:.4} cd/m² ({source})", amb.lamb_cd_m2),
         ));
+    } else if a.lmax_cd_m2.is_some() {
+        // L'max, L'min and r' below are then the display's own.
+        id.push(KeyValue::new(key(Label::AmbientLuminance), key(Label::LambUnknown)));
+    }
+    if let Some(lmax) = a.lmax_without_ambient_cd_m2 {
+        id.push(KeyValue::new(key(Label::LmaxWithoutAmbient), format!("{lmax:.2} cd/m²")));
     }
     id.push(KeyValue::new(key(Label::Operator), h.operator.clone()));
     id.push(KeyValue::new(key(Label::Started), when(&h.started)));

@@ -17,6 +17,7 @@
 //! (with the signatures) and `appendix`.
 
 mod appendix;
+mod confirmations;
 mod constancy;
 mod figures;
 mod identification;
@@ -34,7 +35,7 @@ use crate::office::site::{Facility, Site, SiteError};
 use crate::records::SOFTWARE;
 use crate::records::record::{self, Amendment, IndexEntry, Record, RecordError};
 use crate::records::store::Store;
-use crate::standards::analysis::{Analysis, Outcome};
+use crate::standards::analysis::{Analysis, Outcome, Verdict};
 use crate::standards::criteria::{Item, TestType};
 
 /// Everything a report is made from.
@@ -75,15 +76,37 @@ fn when(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn doc_verdict(outcome: Outcome, reason: Option<&str>) -> DocVerdict {
-    match outcome {
+/// The document's verdict for one item.
+fn doc_verdict(v: &Verdict) -> DocVerdict {
+    let reason = || v.reason.clone().unwrap_or_default();
+    match v.result {
+        Outcome::Pass | Outcome::Fail if v.near_limit => {
+            DocVerdict::NearLimit { passed: v.result == Outcome::Pass }
+        }
         Outcome::Pass => DocVerdict::Pass,
         Outcome::Fail => DocVerdict::Fail,
-        Outcome::NotEvaluated => DocVerdict::NotEvaluated { reason: reason.unwrap_or("").into() },
+        Outcome::NotEvaluated => DocVerdict::NotEvaluated { reason: reason() },
+        Outcome::Unconfirmed | Outcome::Incomplete => DocVerdict::Incomplete { reason: reason() },
     }
 }
 
-/// The limit the analysis applied to `item`, if any.
+/// The banner: the overall verdict, with the items not judged when it is
+/// withheld (each with its reason in the notes).
+fn overall_verdict(a: &Analysis, lang: Lang) -> DocVerdict {
+    match a.overall {
+        Outcome::Fail => DocVerdict::Fail,
+        Outcome::Incomplete | Outcome::Unconfirmed | Outcome::NotEvaluated => {
+            let items: Vec<&str> = a.not_judged.iter().map(|n| n.item.as_str()).collect();
+            DocVerdict::Incomplete {
+                reason: lang.fill(Label::NotJudgedItems, &[&items.join(", ")]),
+            }
+        }
+        Outcome::Pass => DocVerdict::Pass,
+    }
+}
+
+/// The limit the criteria table set on `item` (as the analysis applied
+/// it), if any: figures draw no limit the table does not give.
 fn limit_of(a: &Analysis, item: Item) -> Option<f64> {
     a.verdicts.iter().find(|v| v.item == item).map(|v| v.limit)
 }
@@ -117,14 +140,15 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
         .and_then(|c| c.grades.iter().find(|g| g.id == a.grade).map(|g| g.name.clone()))
         .unwrap_or_else(|| a.grade.clone());
     let set = session.measurement_set(Path::new(&record.session_file));
-    let mut blocks = vec![Block::OverallVerdict(doc_verdict(a.overall, None))];
-    blocks.extend(identification::blocks(inputs, h, &grade_name));
+    let mut blocks = vec![Block::OverallVerdict(overall_verdict(a, lang))];
+    blocks.extend(identification::blocks(inputs, h, &grade_name, set.shown_bits));
     blocks.extend(results::blocks(a, lang));
     blocks.extend(constancy::blocks(a, lang));
     blocks.extend(visual::blocks(a, lang));
     blocks.extend(figures::blocks(a, inputs.history, &set, lang));
-    blocks.extend(notes::blocks(inputs, h));
+    blocks.extend(notes::blocks(inputs, h, &set));
     blocks.extend(appendix::blocks(&session, lang));
+    blocks.extend(confirmations::blocks(&session, lang));
     Ok(Report {
         lang,
         title: title.into(),

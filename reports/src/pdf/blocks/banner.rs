@@ -16,6 +16,18 @@ impl Layout<'_> {
                 colors::NOT_EVALUATED,
                 colors::NOT_EVALUATED_FILL,
             ),
+            Verdict::Incomplete { reason } => (
+                Label::Incomplete,
+                Some(reason.as_str()),
+                colors::INCOMPLETE,
+                colors::INCOMPLETE_FILL,
+            ),
+            Verdict::NearLimit { passed: true } => {
+                (Label::Pass, None, colors::PASS, colors::PASS_FILL)
+            }
+            Verdict::NearLimit { passed: false } => {
+                (Label::Fail, None, colors::FAIL, colors::FAIL_FILL)
+            }
         };
         let height = 34.0;
         self.ensure_space(height + 12.0);
@@ -45,7 +57,7 @@ impl Layout<'_> {
             } else {
                 line
             };
-            self.text(x, baseline, BODY_PT, colors::NOT_EVALUATED, &line);
+            self.text(x, baseline, BODY_PT, color, &line);
         }
         self.y = top + height + 14.0;
     }
@@ -57,6 +69,21 @@ mod tests {
     use crate::pdf::font::ReportFont;
     use crate::pdf::layout::Layout;
     use crate::pdf::tests::report;
+
+    #[test]
+    fn an_incomplete_test_shows_withheld_in_the_banner_with_what_was_not_judged() {
+        let mut r = report(1);
+        r.lang = crate::labels::Lang::Ja;
+        let reason = "未判定: 環境光比, 輝度均一性".to_string();
+        r.blocks.insert(0, Block::OverallVerdict(Verdict::Incomplete { reason }));
+        let font = ReportFont::load().unwrap();
+        let mut layout = Layout::new(&font, &r);
+        layout.block(&r.blocks[0], 0).unwrap();
+        let shown = crate::pdf::tests::shown_text(&layout.pages[0]);
+        assert!(shown.iter().any(|t| t == "判定保留"), "{shown:?}");
+        assert!(shown.iter().any(|t| t.contains("環境光比")), "{shown:?}");
+        assert!(!shown.iter().any(|t| t == "合格"), "{shown:?}");
+    }
 
     #[test]
     fn a_long_reason_in_the_banner_is_shortened_with_an_ellipsis() {

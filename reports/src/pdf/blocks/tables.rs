@@ -74,6 +74,25 @@ impl Layout<'_> {
                 color: colors::NOT_EVALUATED,
                 fill: Some(colors::NOT_EVALUATED_FILL),
             },
+            Verdict::Incomplete { reason } => Cell {
+                text: format!("{}\n{reason}", lang.label(Label::Incomplete)),
+                align: Align::Center,
+                color: colors::INCOMPLETE,
+                fill: Some(colors::INCOMPLETE_FILL),
+            },
+            Verdict::NearLimit { passed } => {
+                let (word, color, fill) = if *passed {
+                    (Label::Pass, colors::PASS, colors::PASS_FILL)
+                } else {
+                    (Label::Fail, colors::FAIL, colors::FAIL_FILL)
+                };
+                Cell {
+                    text: format!("{}\n{}", lang.label(word), lang.label(Label::WithinUncertainty)),
+                    align: Align::Center,
+                    color,
+                    fill: Some(fill),
+                }
+            }
         }
     }
 
@@ -101,12 +120,13 @@ impl Layout<'_> {
             .collect();
         let header: Vec<Cell> = header.iter().map(|(t, a)| Cell::plain(*t, *a)).collect();
         // The verdict column fits its longest word (not the reasons, which wrap).
-        let verdict_w = [Label::Pass, Label::Fail, Label::NotEvaluated, Label::Verdict]
-            .iter()
-            .map(|&lb| self.font.width_pt(self.lang.label(lb), TABLE_PT))
-            .fold(0.0, f64::max)
-            + 2.0 * CELL_PAD_X
-            + 8.0;
+        let verdict_w =
+            [Label::Pass, Label::Fail, Label::NotEvaluated, Label::Incomplete, Label::Verdict]
+                .iter()
+                .map(|&lb| self.font.width_pt(self.lang.label(lb), TABLE_PT))
+                .fold(0.0, f64::max)
+                + 2.0 * CELL_PAD_X
+                + 8.0;
         // Measured values and limits are short: keep each on one line.
         let one_line = |c: usize| {
             rows.iter().map(|r| self.font.width_pt(&r[c].text, TABLE_PT)).fold(0.0, f64::max)
