@@ -392,6 +392,14 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
              meter"
                 .into()
         }
+        MeterErrorKind::Unsupported if kind == Some(MeterKind::Mavo) => {
+            "a MAVO-MONITOR or MAVO-SPOT measures luminance and a MAVOLUX illuminance: ask \
+             for what the attached sensor measures (--luminance or --illuminance)"
+                .into()
+        }
+        MeterErrorKind::Unsupported => {
+            "this meter cannot do that; `monqc meters identify` shows what it measures".into()
+        }
         MeterErrorKind::Protocol => format!(
             "the reply did not follow the {} protocol: is this the right meter kind for {port}?",
             kind.map_or("meter's", MeterKind::id)
