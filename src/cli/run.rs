@@ -363,6 +363,21 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
+    // Refuse a walk nobody can confirm before the resume is journalled, so
+    // a refused resume leaves the file as it was (a finalised session is
+    // shown below, whoever answers; a journal that does not read as it
+    // stands, a torn last line, is checked after the resume mends it).
+    let operator = choose_operator(&args.common)?;
+    if monqc::records::record::record_of_session(&store, &path)?.is_none()
+        && let Ok(before) = monqc::records::session::read(&path)
+    {
+        sequence::check_attendance(
+            &lifecycle::plan(&before.header, true)?,
+            &before.steps_done(),
+            rig::bench_kind(&before.header.meter.selector),
+            operator.presence(),
+        )?;
+    }
     // A finished session is never written to again: show its record. It is
     // found by the session's content, not the file's name.
     let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
@@ -385,7 +400,6 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
-    let operator = choose_operator(&args.common)?;
     sequence::check_attendance(
         &lifecycle::plan(&header, true)?,
         &done,
