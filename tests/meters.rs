@@ -163,3 +163,68 @@ fn a_session_records_each_meters_transcript() {
         meter.identify().unwrap_or_else(|e| panic!("{kind}: {e}"));
     }
 }
+
+/// `monqc run --transcript`: every reading the session journalled went
+/// through the transcript (one `MES` per reading the LS-100 took, the
+/// settling readings included), and the LS-100 driver replays it.
+#[test]
+fn run_records_the_sessions_bytes_in_a_transcript() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let add = monqc(
+        &["displays", "add", "--id", "d1", "--grade", "1a", "--setup", "telescopic", "--simulated"],
+        d,
+    );
+    assert_eq!(add.status.code(), Some(0), "{}", text(&add).1);
+    let t = d.join("run.txt");
+    let out = monqc(
+        &[
+            "run",
+            "acceptance",
+            "--display",
+            "d1",
+            "--meter",
+            "sim-ls100",
+            "--illuminance-meter",
+            "sim-t10a",
+            "--yes",
+            "--time-scale",
+            "0.02",
+            "--transcript",
+            t.to_str().unwrap(),
+        ],
+        d,
+    );
+    let (_, stderr) = text(&out);
+    assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{stderr}");
+    assert!(stderr.contains(&format!("transcript: {}", t.display())), "{stderr}");
+    let recorded = Transcript::read(&t).unwrap();
+    assert_eq!(recorded.header("meter"), Some("sim-ls100"));
+    let measures = recorded
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Sent(b) if b.as_slice() == b"MES\r\n"))
+        .count();
+    // The journal: every patch with the readings it took, and Lamb.
+    let sessions = d.join("sessions");
+    let journal = std::fs::read_dir(&sessions)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .unwrap();
+    let session = monqc::records::session::read(&journal).unwrap();
+    let mut readings = 0;
+    for e in &session.entries {
+        match serde_json::to_value(e).unwrap()["settle"]["readings"].as_u64() {
+            Some(n) => readings += n as usize,
+            None if matches!(e, monqc::records::session::SessionEntry::AmbientLuminance { .. }) => {
+                readings += 1
+            }
+            None => {}
+        }
+    }
+    assert!(readings > 20, "{readings}");
+    assert_eq!(measures, readings, "one MES in the transcript per reading journalled");
+    let (mut meter, _) = open_replay(MeterKind::Ls100, &recorded, 0.0).unwrap();
+    meter.identify().unwrap();
+}
