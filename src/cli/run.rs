@@ -216,6 +216,10 @@ fn baseline_for(
 
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "run and resume each pass the session's parts once; a struct would only rename them"
+)]
 fn complete(
     store: &Store,
     header: &SessionHeader,

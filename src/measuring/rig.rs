@@ -231,10 +231,10 @@ pub fn open_meter(
     transcript: Option<&Transcript>,
 ) -> Result<Box<dyn Photometer + Send>, RigError> {
     let recorder = transcript.map(Transcript::recorder);
-    if selector == "none" || selector == "sim" {
-        if let Some(r) = &recorder {
-            r.note(&format!("meter `{selector}` exchanges no bytes"));
-        }
+    if (selector == "none" || selector == "sim")
+        && let Some(r) = &recorder
+    {
+        r.note(&format!("meter `{selector}` exchanges no bytes"));
     }
     if selector == "none" {
         return Ok(Box::new(NoMeter));
