@@ -32,7 +32,7 @@ enum MetersCommand {
     List,
     /// Ask one meter who it is, with that meter's own harmless command.
     Identify {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE], sim or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
         selector: String,
         #[command(flatten)]
         transcript: TranscriptArg,
@@ -40,7 +40,7 @@ enum MetersCommand {
     /// Take readings from one meter, in what it measures: luminance (cd/m²),
     /// or illuminance (lx) from an illuminance-only meter such as a T-10A.
     Read {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE], sim or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
         selector: String,
         /// How many readings to take (1 or more).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
@@ -62,7 +62,7 @@ enum MetersCommand {
     /// when no step failed, 1 when one did, 2 when the meter could not be
     /// opened. With --transcript, send the file with a bug report.
     Check {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE], sim or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
         selector: String,
         #[command(flatten)]
         transcript: TranscriptArg,
