@@ -15,12 +15,16 @@
 //! Needs `Xvfb` and Mesa's Vulkan driver (`.ci/apt/patterns.txt`); fails,
 //! never skips, without them.
 
-use std::io::{BufRead, BufReader, Read};
+#[path = "common/xvfb.rs"]
+mod xvfb;
+
+use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use xvfb::Xvfb;
 
 use monqc::measuring::prompts::{Language, Prompt};
 use monqc::numbers::measurement::{MeterSetup, Position};
@@ -42,35 +46,6 @@ const ROOM_LX: f64 = 50.0;
 const RD: f64 = 0.005;
 /// Luminance at the corners relative to the centre.
 const CORNER_FALLOFF: f64 = 0.8;
-
-/// An Xvfb this test started, on a display number Xvfb chose.
-struct Xvfb {
-    process: Child,
-    display: String,
-}
-
-impl Xvfb {
-    fn start() -> Self {
-        let mut process = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0"])
-            .arg(format!("{}x{}x24", SCREEN.0, SCREEN.1))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb, .ci/apt/patterns.txt)");
-        let mut line = String::new();
-        BufReader::new(process.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let number: u32 = line.trim().parse().expect("Xvfb reports its display number");
-        Self { process, display: format!(":{number}") }
-    }
-}
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
 
 /// The X screen: read back and typed at.
 struct Screen {
@@ -182,7 +157,7 @@ fn site(data: &Path) {
 
 #[test]
 fn a_real_meter_session_answered_entirely_with_window_keys() {
-    let xvfb = Xvfb::start();
+    let xvfb = Xvfb::start(SCREEN.0, SCREEN.1);
     let runtime = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     site(data.path());

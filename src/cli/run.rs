@@ -11,15 +11,16 @@ use monqc::measuring::lifecycle::{self, NewSession, Resumed};
 use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
 use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
-use monqc::measuring::sequence::{self, Operator, StepDone};
+use monqc::measuring::sequence::{self, BenchKind, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::office::typed_text::{self, Lines};
-use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::record;
+use monqc::records::session::{self, SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
-use monqc::standards::procedure::Procedure;
+use monqc::standards::procedure::{PlannedStep, Procedure};
 use monqc_drivers::twin::Fault;
 
 use super::report::LangArg;
@@ -181,18 +182,36 @@ pub(super) fn print_progress(s: StepDone) {
 
 /// The operator the command line asks for: answers from a file, `--yes`,
 /// or a person at the terminal (and at the pattern window, with --window).
-fn choose_operator(common: &OperatorArgs) -> anyhow::Result<Box<dyn Operator>> {
+///
+/// Before any meter is opened: a real display needs a person for every
+/// switch, meter placement and visual judgement of the steps not `done`,
+/// and an answers file must answer every visual item among them.
+fn choose_operator(
+    common: &OperatorArgs,
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: BenchKind,
+) -> anyhow::Result<Box<dyn Operator>> {
     let lang = language(common.lang);
     let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
-    Ok(match (common.yes, common.answers.as_deref()) {
-        (_, Some(path)) => Box::new(Scripted::load(path, lang, out())?),
+    let operator: Box<dyn Operator> = match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => {
+            let answers = Scripted::load(path, lang, out())?;
+            sequence::check_attendance(plan, done, bench, answers.presence())?;
+            let todo: Vec<PlannedStep> =
+                plan.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+            answers.check_plan(&todo)?;
+            return Ok(Box::new(answers));
+        }
         (true, None) => Box::new(AssumeYes::new(lang, out())),
         (false, None) => {
             let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
                 .context("cannot listen to the terminal")?;
             Box::new(Person::new(lang, Some(terminal)))
         }
-    })
+    };
+    sequence::check_attendance(plan, done, bench, operator.presence())?;
+    Ok(operator)
 }
 
 /// The baseline of a constancy session, chosen and checked before anything
@@ -214,22 +233,25 @@ fn baseline_for(
     Ok(baseline)
 }
 
+/// What walks a session: the bench, its journal, the steps already done
+/// and who answers.
+struct Walking {
+    rig: Rig,
+    writer: SessionWriter,
+    done: BTreeSet<String>,
+    operator: Box<dyn Operator>,
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "run and resume each pass the session's parts once; a struct would only rename them"
-)]
 fn complete(
     store: &Store,
     header: &SessionHeader,
-    mut rig: Rig,
-    mut writer: SessionWriter,
-    done: BTreeSet<String>,
-    mut operator: Box<dyn Operator>,
+    walking: Walking,
     common: &OperatorArgs,
     baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
+    let Walking { mut rig, mut writer, done, mut operator } = walking;
     let plan = lifecycle::plan(header, true)?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     finish_transcripts(&rig);
@@ -278,18 +300,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let site_meter = site.site_meter(&meter_arg);
     // Before any meter is opened: a real display needs a person for every
     // switch, meter placement and visual judgement.
-    let who_answers = choose_operator(&args.common)?;
     let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
         display.setup,
         display.bit_depth,
         true,
     );
-    sequence::check_attendance(
-        &plan,
-        &BTreeSet::new(),
-        rig::bench_kind(&meter_selector),
-        who_answers.presence(),
-    )?;
+    let who_answers =
+        choose_operator(&args.common, &plan, &BTreeSet::new(), rig::bench_kind(&meter_selector))?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -349,7 +366,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let baseline = baseline_for(&store, &header, &args.common)?;
     let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), who_answers, &args.common, baseline)
+    let walking = Walking { rig, writer, done: BTreeSet::new(), operator: who_answers };
+    complete(&store, &header, walking, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
@@ -367,21 +385,20 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // Refuse a walk nobody can confirm before the resume is journalled, so
-    // a refused resume leaves the file as it was (a finalised session is
-    // shown below, whoever answers; a journal that does not read as it
-    // stands, a torn last line, is checked after the resume mends it).
-    let operator = choose_operator(&args.common)?;
-    if monqc::records::record::record_of_session(&store, &path)?.is_none()
-        && let Ok(before) = monqc::records::session::read(&path)
-    {
-        sequence::check_attendance(
-            &lifecycle::plan(&before.header, true)?,
-            &before.steps_done(),
-            rig::bench_kind(&before.header.meter.selector),
-            operator.presence(),
-        )?;
-    }
+    // Who answers is settled before the journal is opened for writing, so a
+    // refused resume (`--yes` on a real display, an answers file that lacks
+    // an item) leaves the file exactly as it was. A finalised session is
+    // shown below whoever would answer.
+    let operator = match session::read(&path) {
+        Ok(s) if record::record_of_session(&store, &path)?.is_none() => Some(choose_operator(
+            &args.common,
+            &lifecycle::plan(&s.header, true)?,
+            &s.steps_done(),
+            rig::bench_kind(&s.header.meter.selector),
+        )?),
+        // Unreadable here: `lifecycle::resume` says why.
+        _ => None,
+    };
     // A finished session is never written to again: show its record. It is
     // found by the session's content, not the file's name.
     let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
@@ -404,12 +421,15 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
-    sequence::check_attendance(
-        &lifecycle::plan(&header, true)?,
-        &done,
-        rig::bench_kind(&header.meter.selector),
-        operator.presence(),
-    )?;
+    let operator = match operator {
+        Some(o) => o,
+        None => choose_operator(
+            &args.common,
+            &lifecycle::plan(&header, true)?,
+            &done,
+            rig::bench_kind(&header.meter.selector),
+        )?,
+    };
     note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open_recorded(
         &header.meter.selector,
@@ -421,7 +441,7 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         args.common.transcript.as_deref(),
     )?;
     print_transcripts(&rig);
-    complete(&store, &header, rig, writer, done, operator, &args.common, baseline)
+    complete(&store, &header, Walking { rig, writer, done, operator }, &args.common, baseline)
 }
 
 /// Say where the meters' transcripts go, before anything can fail.

@@ -17,7 +17,8 @@ use crate::measuring::sequence::{
     Console, ConsoleKey, Judged, NeedsPerson, Operator, Presence, Question, SequenceError,
 };
 use crate::records::confirmation::ConfirmedBy;
-use crate::standards::procedure::step_id;
+use crate::standards::criteria::TestType;
+use crate::standards::procedure::{BUILT_IN, PlannedStep, Procedure, StepAction, step_id};
 
 /// How often the window's keys are looked at while the terminal is also
 /// listened to (a person notices no 50 ms delay).
@@ -427,6 +428,33 @@ pub enum AnswersError {
         /// The parser's message.
         source: toml::de::Error,
     },
+    /// A key no procedure asks (REDTEAM U7: a typo such as `artefact` was
+    /// ignored in silence).
+    #[error(
+        "{path}: `{key}` is not a visual item of any procedure; this session asks: {asked}",
+        path = .path.display()
+    )]
+    UnknownItem {
+        /// The file.
+        path: PathBuf,
+        /// The key.
+        key: String,
+        /// The items this session asks, comma-separated.
+        asked: String,
+    },
+    /// Items the session will ask have no answer: refused before the first
+    /// reading rather than in the middle of the walk.
+    #[error(
+        "{path}: no answer for {missing}; add `ITEM = \"pass\"` or `ITEM = \"fail: why\"` \
+         for each",
+        path = .path.display()
+    )]
+    Missing {
+        /// The file.
+        path: PathBuf,
+        /// The items, comma-separated.
+        missing: String,
+    },
 }
 
 /// `--answers FILE`: visual judgements from a TOML file, one key per item:
@@ -453,6 +481,53 @@ impl Scripted {
             .map_err(|source| AnswersError::Syntax { path: path.to_owned(), source })?;
         Ok(Self { answers, origin: path.display().to_string(), lang, out })
     }
+
+    /// Check the answers against the visual items `plan` asks, before
+    /// anything is measured: every item has an answer, and every key is an
+    /// item of some procedure (a key for another standard's or test's item
+    /// is allowed, so one file can serve several procedures).
+    pub fn check_plan(&self, plan: &[PlannedStep]) -> Result<(), AnswersError> {
+        let asked: Vec<&str> = plan
+            .iter()
+            .filter_map(|s| match &s.action {
+                StepAction::Judge { item, .. } => Some(item.as_str()),
+                _ => None,
+            })
+            .collect();
+        let path = PathBuf::from(&self.origin);
+        let any = every_visual_item();
+        if let Some(key) = self.answers.keys().find(|k| !any.iter().any(|i| i == *k)) {
+            return Err(AnswersError::UnknownItem {
+                path,
+                key: key.clone(),
+                asked: asked.join(", "),
+            });
+        }
+        let missing: Vec<&str> =
+            asked.iter().copied().filter(|i| !self.answers.contains_key(*i)).collect();
+        if !missing.is_empty() {
+            return Err(AnswersError::Missing { path, missing: missing.join(", ") });
+        }
+        Ok(())
+    }
+}
+
+/// The visual items of every built-in procedure, for every test.
+fn every_visual_item() -> Vec<String> {
+    let mut items = Vec::new();
+    for (standard, _) in BUILT_IN {
+        for test in [TestType::Acceptance, TestType::Constancy, TestType::Daily] {
+            let Ok(p) = Procedure::built_in(standard, test) else { continue };
+            for step in p.plan(crate::numbers::measurement::MeterSetup::Telescopic, 8, true) {
+                if let StepAction::Judge { item, .. } = step.action
+                    && !items.contains(&item)
+                {
+                    items.push(item);
+                }
+            }
+        }
+    }
+    items
 }
 
 impl Operator for Scripted {
