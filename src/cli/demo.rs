@@ -9,11 +9,13 @@ use monqc::measuring::rig::{self, Rig, SimSettings};
 use monqc::measuring::simulated_display::{DisplayModel, Panel};
 use monqc::numbers::measurement::MeterSetup;
 use monqc::records::session::SessionWriter;
-use monqc::records::store::Store;
 use monqc::standards::criteria::{Criteria, TestType};
 
+use monqc::measuring::operator::Unattended;
+
 use super::report::{self, LangArg};
-use super::{Outcome, data_dir, operator, verdicts};
+use super::run::{language, print_progress};
+use super::{Outcome, open_store, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -63,6 +65,10 @@ pub struct DemoArgs {
     /// 0.1 runs ten times faster).
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Record every byte exchanged with the luminance meter into FILE (and
+    /// with a separate illuminance meter into FILE's name + `.illuminance`).
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
     /// Where to write the session file [default: a new file in the data directory].
     #[arg(long, value_name = "FILE")]
     session: Option<PathBuf>,
@@ -72,9 +78,11 @@ pub struct DemoArgs {
     /// Also write the PDF report here.
     #[arg(short, long, value_name = "PDF")]
     output: Option<PathBuf>,
-    /// Language of the PDF report.
-    #[arg(long, value_enum, default_value = "ja")]
-    lang: LangArg,
+    /// Language of the PDF report and of what the simulated bench says it
+    /// does [default: the report in Japanese; the rest from the locale,
+    /// Japanese when LC_ALL, LC_MESSAGES or LANG starts with `ja`].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
     /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
     /// uniformity, chromaticity, visual, …); the verdict says which it covers.
     #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
@@ -148,7 +156,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     if let Some(only) = &args.only {
         monqc::standards::analysis::check_scope(only)?;
     }
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let sim = SimSettings {
         model: model.clone(),
         time_scale: args.time_scale,
@@ -157,8 +165,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         fault: Default::default(),
     };
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
-    let mut rig =
-        Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
+    let mut rig = Rig::open_recorded(
+        &args.meter,
+        Some(illuminance_selector),
+        setup,
+        model.bit_depth,
+        &sim,
+        None,
+        args.transcript.as_deref(),
+    )?;
+    super::run::print_transcripts(&rig);
     let (meter, illuminance_meter) = rig.meter_infos(
         &args.meter,
         Default::default(),
@@ -180,21 +196,21 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         lmax_change_limit_percent: None,
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
-    let path = match args.session {
-        Some(p) => p,
-        None => store.session_path(&lifecycle::session_id("demo", chrono::Utc::now)),
+    let mut writer = match &args.session {
+        Some(p) => SessionWriter::create(p, &header, chrono::Utc::now)?,
+        None => {
+            let id = lifecycle::session_id("demo", chrono::Utc::now);
+            lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?.1
+        }
     };
-    let mut writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
+    let path = writer.path().to_path_buf();
     // The demo measures; the visual items need a person (`monqc run`), so
     // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;
-    rig.walk(
-        &plan,
-        &Default::default(),
-        &mut operator::Unattended,
-        &mut writer,
-        &mut operator::print_progress,
-    )?;
+    let stderr = Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>;
+    let mut nobody = Unattended::new(language(args.lang), Some(stderr));
+    rig.walk(&plan, &Default::default(), &mut nobody, &mut writer, &mut print_progress)?;
+    super::run::finish_transcripts(&rig);
     drop(rig);
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
@@ -202,7 +218,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     note!("session file: {}", path.display());
     note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
-        let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
+        let size = report::write_pdf(&store, &id, args.lang.unwrap_or(LangArg::Ja).into(), pdf)?;
         note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
     note!("re-analyse it with: monqc analyze {}", path.display());

@@ -32,8 +32,8 @@ macro_rules! say {
 mod analyze;
 mod demo;
 mod gsdf;
+mod keys;
 mod meters;
-mod operator;
 mod patterns;
 mod records;
 mod report;
@@ -49,7 +49,8 @@ pub enum Outcome {
     CriteriaFailed,
     /// Nothing failed, but at least one required item was not judged (not
     /// measured, no baseline, resting only on flagged readings, excluded by
-    /// `--only`): exit code 3 (判定保留, INCOMPLETE).
+    /// `--only`): exit code 3 (判定保留, INCOMPLETE). For `verify`: a crash
+    /// left finalising or an amendment half done.
     Incomplete,
 }
 
@@ -59,9 +60,12 @@ pub enum Outcome {
 /// criterion failed, or `verify` found a change), 2 an error (bad input, a
 /// meter fault), 3 INCOMPLETE (判定保留: nothing failed, but a required item
 /// was not judged: not measured, no baseline, resting only on flagged
-/// readings, or excluded by --only). Journals, records and the site configuration
-/// live in $MONQC_DATA_DIR, else the platform data directory
-/// (~/.local/share/monqc on Linux, %LOCALAPPDATA%\\monqc on Windows).
+/// readings, or excluded by --only; for `verify`: something a crash left
+/// half done, which `resume` or `repair` completes). Journals, records and
+/// the site configuration live in $MONQC_DATA_DIR, else the platform data
+/// directory (~/.local/share/monqc on Linux, %LOCALAPPDATA%\monqc on
+/// Windows); the signing key in $MONQC_SIGNING_KEY, else in the platform
+/// configuration directory (~/.config/monqc/signing-key on Linux).
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version)]
 struct Cli {
@@ -93,6 +97,10 @@ enum Command {
     Amend(records::AmendArgs),
     /// List or add the displays of the site configuration.
     Displays(records::DisplaysArgs),
+    /// Create or show the key that signs this site's records.
+    Keys(keys::KeysArgs),
+    /// Repair what a crash or an editor left behind (a torn last line, a record not yet listed).
+    Repair(records::RepairArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
@@ -110,12 +118,37 @@ enum Command {
 /// user would overwrite each other's index at sign-out.
 pub fn data_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
+        // An empty value would put sessions/ and records/ into the current
+        // directory (REDTEAM P2).
+        anyhow::ensure!(
+            !dir.is_empty(),
+            "MONQC_DATA_DIR is set but empty; give it a directory, or unset it to use the \
+             platform data directory"
+        );
         return Ok(PathBuf::from(dir));
     }
     // The same directory as data_dir() on Linux and macOS.
     dirs::data_local_dir()
         .map(|d| d.join("monqc"))
         .context("no data directory on this platform; set MONQC_DATA_DIR")
+}
+
+/// The data directory, with the signing key when its file is there (see
+/// [`keys::key_path`]). A key that cannot be read is reported and left out;
+/// a data directory that signs then refuses to finalise, saying why.
+pub fn open_store() -> anyhow::Result<monqc::records::store::Store> {
+    let store = monqc::records::store::Store::open(&data_dir()?)?;
+    let path = keys::key_path()?;
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(store);
+    }
+    match monqc::records::signing::SigningKey::load(&path) {
+        Ok(key) => Ok(store.with_signer(key)),
+        Err(e) => {
+            note!("monqc: warning: the signing key is not used: {e}");
+            Ok(store)
+        }
+    }
 }
 
 /// Parse the command line, run the command and turn its result into an exit code.
@@ -245,6 +278,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::History(args) => records::history(args),
         Command::Amend(args) => records::amend(args),
         Command::Displays(args) => records::displays(args),
+        Command::Keys(args) => keys::run(args),
+        Command::Repair(args) => records::repair(args),
         Command::Meters(args) => meters::run(args),
         Command::Patterns(args) => patterns::run(args),
     }

@@ -2,15 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use monqc::office::report;
 use monqc::records::record;
 use monqc::records::store::Store;
 use monqc_reports::Lang;
 
-use super::Outcome;
-use super::data_dir;
+use super::{Outcome, open_store};
 
 /// Write a record's report as PDF (Japanese or English).
 #[derive(Debug, Args)]
@@ -20,7 +18,9 @@ pub struct ReportArgs {
     /// Language of the report.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
-    /// Output PDF file.
+    /// Output PDF file (`-` for standard output). An existing file is
+    /// replaced whole or not at all (and monqc says so); a path inside the
+    /// data directory is refused.
     #[arg(short, long)]
     output: PathBuf,
 }
@@ -36,7 +36,9 @@ pub struct ExportArgs {
     /// Language of the CSV headings.
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
-    /// Output file [default: standard output].
+    /// Output file [default: standard output]. An existing file is replaced
+    /// whole or not at all (and monqc says so); a path inside the data
+    /// directory is refused.
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -65,24 +67,54 @@ enum FormatArg {
     Csv,
 }
 
+/// Write `bytes` to `path` (`-`: standard output): never inside the data
+/// directory, an existing file replaced atomically (REDTEAM D6).
+pub fn write_output(store: &Store, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        use std::io::Write;
+        std::io::stdout().lock().write_all(bytes)?;
+        return Ok(());
+    }
+    if store.write_output(path, bytes)? {
+        note!("replaced the existing {}", path.display());
+    }
+    Ok(())
+}
+
+/// Warn when record `id` is not in the index (REDTEAM D5: a record whose
+/// index line was cut still prints, but says so).
+fn warn_unlisted(store: &Store, id: &str) -> anyhow::Result<()> {
+    if record::listing(store)?.unlisted.iter().any(|u| u == id) {
+        note!(
+            "monqc: warning: record {id} is not in the record index; `monqc verify {}` says why",
+            &id[..16]
+        );
+    }
+    Ok(())
+}
+
 /// Write record `id`'s PDF report to `path`; returns its size in bytes.
 pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
     let bytes = report::pdf(store, id, lang)?;
-    std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    write_output(store, path, &bytes)?;
     Ok(bytes.len())
 }
 
 pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let size = write_pdf(&store, &id, args.lang.into(), &args.output)?;
-    note!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    if args.output != Path::new("-") {
+        note!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    }
     Ok(Outcome::Pass)
 }
 
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let rec = record::load(&store, &id)?;
     let text = match args.format {
         FormatArg::Json => {
@@ -101,13 +133,6 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             args.lang.into(),
         )?)?,
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            use std::io::Write;
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-        }
-    }
+    write_output(&store, args.output.as_deref().unwrap_or(Path::new("-")), text.as_bytes())?;
     Ok(Outcome::Pass)
 }

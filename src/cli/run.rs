@@ -2,39 +2,51 @@
 //! the site configuration, finalised into records.
 
 use std::collections::BTreeSet;
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::lifecycle::{self, NewSession, Resumed};
+use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
+use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::sequence::{self, BenchKind, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::office::typed_text::{self, Lines};
 use monqc::records::record;
-use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::session::{self, SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
-use monqc::standards::procedure::Procedure;
+use monqc::standards::procedure::{PlannedStep, Procedure};
 use monqc_drivers::twin::Fault;
 
-use super::data_dir;
-use super::{Outcome, operator, verdicts};
+use super::report::LangArg;
+use super::{Outcome, open_store, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
-    /// Take every instruction as done and every visual item as met (the
-    /// record says so): for simulated benches and scripted runs.
+    /// Take every visual item as met without viewing (the record says so).
+    /// Simulated meters only (sim, sim-KIND): with a real meter the session
+    /// refuses, since moving the meter, switching the display and judging
+    /// need a person at that moment.
     #[arg(long, conflicts_with = "answers")]
     yes: bool,
     /// Visual judgements from a TOML file (`greyscale = "pass"`,
-    /// `artefacts = "fail: crosstalk at the right edge"`).
+    /// `artefacts = "fail: crosstalk at the right edge"`). Simulated meters
+    /// only, as --yes.
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
-    /// Show the patterns fullscreen on a monitor (needed with a real meter).
+    /// Language of the instructions and questions [default: Japanese when
+    /// LC_ALL, LC_MESSAGES or LANG starts with `ja`, else English].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Show the patterns fullscreen on a monitor (needed with a real meter);
+    /// the operator can answer there with the keys named in its caption.
     #[arg(long)]
     window: bool,
     /// Monitor for --window (see `monqc patterns monitors`).
@@ -49,6 +61,11 @@ pub struct OperatorArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     json: bool,
+    /// Record every byte exchanged with the luminance meter into FILE (and
+    /// with a separate illuminance meter into FILE's name + `.illuminance`),
+    /// for a bug report.
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
     /// Fault tests: inject a fault into the simulated luminance meter
     /// (hang-up-at:N, silent, garbage).
     #[arg(long, hide = true, value_parser = parse_fault)]
@@ -149,6 +166,54 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
     }
 }
 
+/// The language of the operator's prompts: `--lang`, else the locale's.
+pub(super) fn language(arg: Option<LangArg>) -> Language {
+    match arg {
+        Some(LangArg::Ja) => Language::Ja,
+        Some(LangArg::En) => Language::En,
+        None => Language::from_locale(|name| std::env::var(name).ok()),
+    }
+}
+
+/// Print one finished step on stderr.
+pub(super) fn print_progress(s: StepDone) {
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+}
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal (and at the pattern window, with --window).
+///
+/// Before any meter is opened: a real display needs a person for every
+/// switch, meter placement and visual judgement of the steps not `done`,
+/// and an answers file must answer every visual item among them.
+fn choose_operator(
+    common: &OperatorArgs,
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: BenchKind,
+) -> anyhow::Result<Box<dyn Operator>> {
+    let lang = language(common.lang);
+    let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
+    let operator: Box<dyn Operator> = match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => {
+            let answers = Scripted::load(path, lang, out())?;
+            sequence::check_attendance(plan, done, bench, answers.presence())?;
+            let todo: Vec<PlannedStep> =
+                plan.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+            answers.check_plan(&todo)?;
+            return Ok(Box::new(answers));
+        }
+        (true, None) => Box::new(AssumeYes::new(lang, out())),
+        (false, None) => {
+            let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
+                .context("cannot listen to the terminal")?;
+            Box::new(Person::new(lang, Some(terminal)))
+        }
+    };
+    sequence::check_attendance(plan, done, bench, operator.presence())?;
+    Ok(operator)
+}
+
 /// The baseline of a constancy session, chosen and checked before anything
 /// is measured (a wrong `--baseline` costs no readings).
 fn baseline_for(
@@ -168,20 +233,28 @@ fn baseline_for(
     Ok(baseline)
 }
 
+/// What walks a session: the bench, its journal, the steps already done
+/// and who answers.
+struct Walking {
+    rig: Rig,
+    writer: SessionWriter,
+    done: BTreeSet<String>,
+    operator: Box<dyn Operator>,
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
     store: &Store,
     header: &SessionHeader,
-    mut rig: Rig,
-    mut writer: SessionWriter,
-    done: BTreeSet<String>,
+    walking: Walking,
     common: &OperatorArgs,
     baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
+    let Walking { mut rig, mut writer, done, mut operator } = walking;
     let plan = lifecycle::plan(header, true)?;
-    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
+    finish_transcripts(&rig);
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
@@ -193,7 +266,7 @@ fn complete(
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let site_path = store.site_file();
     let site = Site::load(&site_path)?;
     let display = site.display(&args.display, &site_path)?.clone();
@@ -225,6 +298,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     // calibration date.
     let (meter_selector, _) = site.meter_selector(&meter_arg);
     let site_meter = site.site_meter(&meter_arg);
+    // Before any meter is opened: a real display needs a person for every
+    // switch, meter placement and visual judgement.
+    let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
+        display.setup,
+        display.bit_depth,
+        true,
+    );
+    let who_answers =
+        choose_operator(&args.common, &plan, &BTreeSet::new(), rig::bench_kind(&meter_selector))?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -244,14 +326,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
     let illuminance_site =
         args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
-    let mut rig = Rig::open(
+    let mut rig = Rig::open_recorded(
         &meter_selector,
         illuminance_selector.as_deref(),
         display.setup,
         display.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
+    print_transcripts(&rig);
     let (meter, illuminance_meter) = rig.meter_infos(
         &meter_selector,
         site_meter,
@@ -280,18 +364,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     };
     let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
     let baseline = baseline_for(&store, &header, &args.common)?;
-    let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header, chrono::Utc::now)?;
+    let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common, baseline)
+    let walking = Walking { rig, writer, done: BTreeSet::new(), operator: who_answers };
+    complete(&store, &header, walking, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let path = if args.session.ends_with(".jsonl") {
         PathBuf::from(&args.session)
     } else {
-        store.session_path(&args.session)
+        store.checked_session_path(&args.session)?
     };
     if !path.exists() {
         bail!(
@@ -301,16 +385,31 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // A finished session is never written to again: show its record.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = record::find_by_session(&store, &file_name)? {
-        note!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = record::load(&store, &entry.record)?;
-        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        note!("record: {}", store.record_path(&entry.record).display());
-        return Ok(outcome);
-    }
-    let (writer, session) = SessionWriter::resume(&path, chrono::Utc::now)?;
+    // Who answers is settled before the journal is opened for writing, so a
+    // refused resume (`--yes` on a real display, an answers file that lacks
+    // an item) leaves the file exactly as it was. A finalised session is
+    // shown below whoever would answer.
+    let operator = match session::read(&path) {
+        Ok(s) if record::record_of_session(&store, &path)?.is_none() => Some(choose_operator(
+            &args.common,
+            &lifecycle::plan(&s.header, true)?,
+            &s.steps_done(),
+            rig::bench_kind(&s.header.meter.selector),
+        )?),
+        // Unreadable here: `lifecycle::resume` says why.
+        _ => None,
+    };
+    // A finished session is never written to again: show its record. It is
+    // found by the session's content, not the file's name.
+    let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
+        Resumed::Finalised { id, record } => {
+            note!("session {} was already finalised as record {id}", args.session);
+            let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+            note!("record: {}", store.record_path(&id).display());
+            return Ok(outcome);
+        }
+        Resumed::Continue { writer, session } => (writer, session),
+    };
     for w in &session.warnings {
         note!("monqc: note: {w}");
     }
@@ -322,14 +421,40 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
+    let operator = match operator {
+        Some(o) => o,
+        None => choose_operator(
+            &args.common,
+            &lifecycle::plan(&header, true)?,
+            &done,
+            rig::bench_kind(&header.meter.selector),
+        )?,
+    };
     note!("resuming session {}: {} step(s) already done", path.display(), done.len());
-    let rig = Rig::open(
+    let rig = Rig::open_recorded(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
         header.setup,
         header.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
-    complete(&store, &header, rig, writer, done, &args.common, baseline)
+    print_transcripts(&rig);
+    complete(&store, &header, Walking { rig, writer, done, operator }, &args.common, baseline)
+}
+
+/// Say where the meters' transcripts go, before anything can fail.
+pub(super) fn print_transcripts(rig: &Rig) {
+    for path in rig.transcripts() {
+        note!("transcript: {}", path.display());
+    }
+}
+
+/// Flush the transcripts; a write error is a warning (the readings are in
+/// the journal, whatever happened to the transcript).
+pub(super) fn finish_transcripts(rig: &Rig) {
+    if let Err(e) = rig.finish_transcripts() {
+        note!("monqc: warning: {e}");
+    }
 }

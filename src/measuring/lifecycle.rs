@@ -11,8 +11,10 @@ use crate::numbers::measurement::MeterSetup;
 use crate::records::SOFTWARE;
 use crate::records::clock::{self, Clock};
 use crate::records::record::{self, Finalising, IndexEntry, Record, RecordError};
-use crate::records::session::{self, MeterInfo, SessionHeader};
-use crate::records::store::Store;
+use crate::records::session::{
+    self, MeterInfo, Session, SessionHeader, SessionResumeError, SessionWriteError, SessionWriter,
+};
+use crate::records::store::{Store, StoreError};
 use crate::standards::analysis::{AnalysisOptions, Outcome};
 use crate::standards::criteria::{Criteria, CriteriaError, TestType};
 use crate::standards::procedure::{PlannedStep, Procedure, ProcedureError};
@@ -50,6 +52,89 @@ pub struct NewSession {
 /// (`rr1-acceptance-20261126T070045.222Z`). It names the journal file.
 pub fn session_id(prefix: &str, clock: Clock) -> String {
     format!("{prefix}-{}", clock().format("%Y%m%dT%H%M%S%.3fZ"))
+}
+
+/// Why a new session's journal could not be started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The id cannot be a file name (a display id such as `../x`).
+    #[error(transparent)]
+    Id(#[from] StoreError),
+    /// The journal could not be created.
+    #[error(transparent)]
+    Write(#[from] SessionWriteError),
+}
+
+/// Start the journal of a new session with `header` in `store`, under `id`
+/// or, when another process started a session under that id in the same
+/// millisecond, under `id-2`, `id-3`, … (REDTEAM D1: the journal is created
+/// exclusively, so a collision never touches the other process's file).
+/// Returns the id used and the writer.
+pub fn create_session(
+    store: &Store,
+    id: &str,
+    header: &SessionHeader,
+    clock: Clock,
+) -> Result<(String, SessionWriter), StartError> {
+    let mut n = 1;
+    loop {
+        let candidate = if n == 1 { id.to_string() } else { format!("{id}-{n}") };
+        let path = store.checked_session_path(&candidate)?;
+        match SessionWriter::create(&path, header, clock) {
+            Ok(writer) => return Ok((candidate, writer)),
+            Err(SessionWriteError::Create(e))
+                if n < 100
+                    && matches!(*e, crate::records::journal::JournalError::Exists { .. }) =>
+            {
+                n += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// What resuming a session found.
+pub enum Resumed {
+    /// The session was finalised already (perhaps just before a crash, in
+    /// which case its record is now listed): nothing is written to it.
+    Finalised {
+        /// The record id.
+        id: String,
+        /// The record.
+        record: Box<Record>,
+    },
+    /// The session continues: its journal is open, the resume journalled.
+    Continue {
+        /// Appends the readings still to take.
+        writer: SessionWriter,
+        /// What the journal held.
+        session: Box<Session>,
+    },
+}
+
+/// Why a session could not be resumed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// Its record cannot be looked up (or the file is not that record's session).
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The journal cannot be continued.
+    #[error(transparent)]
+    Journal(#[from] SessionResumeError),
+}
+
+/// Resume the session journalled at `path`: a session already finalised
+/// (found by its content, not its file name) is shown, never written to;
+/// otherwise its journal is opened, a torn last line cut, and the resume
+/// journalled with the count of lines it found.
+pub fn resume(store: &Store, path: &Path, clock: Clock) -> Result<Resumed, ResumeError> {
+    if let Some((id, record)) = record::record_of_session(store, path)? {
+        return Ok(Resumed::Finalised { id, record: Box::new(record) });
+    }
+    let (writer, session) = SessionWriter::resume(path, clock)?;
+    Ok(Resumed::Continue { writer, session: Box::new(session) })
 }
 
 /// The journal header of a new session, started now by `clock`.

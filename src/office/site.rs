@@ -2,7 +2,13 @@
 //! its displays, meters (with calibration dates) and operators.
 //!
 //! Parsed in two steps like the criteria: the TOML shape, then checks that
-//! name the entry and the fix (unique ids, known standard and grade, dates).
+//! name the entry and the fix (unique ids, known standard and grade, dates,
+//! display ids that are safe file names).
+//!
+//! Written only by [`add_display`] and [`add_signing_key`]: under the data
+//! directory's lock, the whole file replaced atomically (a unique temporary
+//! file, synced, renamed), so concurrent commands never lose an entry or
+//! leave a half-written file (REDTEAM D2).
 
 use std::path::Path;
 
@@ -12,6 +18,9 @@ use crate::measuring::rig::SiteMeter;
 use crate::measuring::simulated_display::DisplayModel;
 use crate::numbers::measurement::MeterSetup;
 use crate::office::typed_text::{self, Lines};
+use crate::records::durable;
+use crate::records::signing;
+use crate::records::store::{self, Store};
 use crate::records::text_file::{self, TextFileError};
 use crate::records::values;
 use crate::standards::criteria::Criteria;
@@ -143,6 +152,15 @@ pub struct OperatorConfig {
     pub role: String,
 }
 
+/// The keys that sign this site's records (`monqc keys create` adds one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// Public keys (`ed25519:` and 64 hex digits), oldest first.
+    #[serde(default)]
+    pub public_keys: Vec<String>,
+}
+
 /// The whole site configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -162,6 +180,9 @@ pub struct Site {
     /// The site's own constancy settings.
     #[serde(default)]
     pub constancy: ConstancySettings,
+    /// The keys that sign records, when the site has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
 }
 
 /// Why the site configuration cannot be used.
@@ -194,6 +215,9 @@ pub enum SiteError {
         /// What and how to fix it.
         problem: String,
     },
+    /// The data directory cannot be used (its lock).
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
     /// No such display.
     #[error("no display `{id}` in {path}; known: {known} (add one with `monqc displays add`)", path = .path.display())]
     UnknownDisplay {
@@ -225,6 +249,8 @@ impl Site {
         let invalid = |problem: String| SiteError::Invalid { path: path.to_owned(), problem };
         let mut seen = std::collections::BTreeSet::new();
         for d in &site.displays {
+            // A display id names session files (REDTEAM P1).
+            store::check_id("display id", &d.id).map_err(|e| invalid(e.to_string()))?;
             if !seen.insert(("display", d.id.clone())) {
                 return Err(invalid(format!(
                     "display `{}` is defined twice; ids must be unique",
@@ -303,6 +329,14 @@ impl Site {
                     .map_err(|e| invalid(e.to_string()))?;
             }
         }
+        for key in site.signing.iter().flat_map(|s| &s.public_keys) {
+            if signing::parse_public_key(key).is_none() {
+                return Err(invalid(format!(
+                    "[signing] public key `{key}` is not `ed25519:` and 64 hex digits; \
+                     `monqc keys show` prints this site's key"
+                )));
+            }
+        }
         Ok(site)
     }
 
@@ -355,29 +389,75 @@ impl Site {
     }
 }
 
-/// Append a display to the site file at `path` (creating it), keeping the
-/// file's existing text and comments; the result is checked before writing.
-pub fn add_display(path: &Path, display: &DisplayConfig) -> Result<(), SiteError> {
-    let existing = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            "# monqc site configuration: facility, displays, meters, operators.\n".to_string()
-        }
-        Err(source) => return Err(SiteError::Io { path: path.to_owned(), source }),
-    };
+/// Append a display to the site file of `store` (creating it), keeping the
+/// file's existing text and comments; the result is checked before writing,
+/// under the data directory's lock, and replaces the file atomically.
+pub fn add_display(store: &Store, display: &DisplayConfig) -> Result<(), SiteError> {
     #[derive(Serialize)]
     struct One<'a> {
         display: [&'a DisplayConfig; 1],
     }
+    let path = store.site_file();
     let block = toml::to_string(&One { display: [display] })
-        .map_err(|e| SiteError::Invalid { path: path.to_owned(), problem: e.to_string() })?;
-    let text = format!("{}\n{block}", existing.trim_end());
-    let site = Site::parse(&text, path)?;
-    debug_assert!(site.displays.iter().any(|d| d.id == display.id));
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, &text)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|source| SiteError::Io { path: path.to_owned(), source })
+        .map_err(|e| SiteError::Invalid { path: path.clone(), problem: e.to_string() })?;
+    update(store, |existing| Ok(Some(format!("{}\n{block}", existing.trim_end()))))
+}
+
+/// Add `public_key` to the site's `[signing] public_keys` (creating the
+/// section), unless it is there; under the lock, replacing the file
+/// atomically. Returns whether it was added.
+pub fn add_signing_key(store: &Store, public_key: &str) -> Result<bool, SiteError> {
+    let mut added = false;
+    update(store, |existing| {
+        let site = Site::parse(existing, &store.site_file())?;
+        let keys = site.signing.map(|s| s.public_keys).unwrap_or_default();
+        if keys.iter().any(|k| k == public_key) {
+            return Ok(None);
+        }
+        added = true;
+        let mut doc: toml::Table = toml::from_str(existing)
+            .map_err(|e| SiteError::Syntax { path: store.site_file(), message: e.to_string() })?;
+        if doc.contains_key("signing") {
+            // Rewrite the section in place (comments elsewhere stay).
+            let list = keys.iter().chain([&public_key.to_string()]).cloned().collect::<Vec<_>>();
+            let section = doc.get_mut("signing").and_then(|v| v.as_table_mut()).expect("parsed");
+            section.insert("public_keys".into(), toml::Value::from(list));
+            Ok(Some(toml::to_string(&doc).expect("a table serialises")))
+        } else {
+            Ok(Some(format!(
+                "{}\n\n# Public keys that sign this site's records (`monqc keys create`).\n\
+                 [signing]\npublic_keys = [\"{public_key}\"]\n",
+                existing.trim_end()
+            )))
+        }
+    })?;
+    Ok(added)
+}
+
+/// Read-modify-write of site.toml under the data directory's lock: `change`
+/// gets the current text (a comment line when there is no file) and returns
+/// the new text, checked before it replaces the file, or none for no change.
+fn update(
+    store: &Store,
+    change: impl FnOnce(&str) -> Result<Option<String>, SiteError>,
+) -> Result<(), SiteError> {
+    let path = store.site_file();
+    let io = |source| SiteError::Io { path: path.clone(), source };
+    let _lock = store.lock()?;
+    let existing = match durable::read(&path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            "# monqc site configuration: facility, displays, meters, operators.\n".to_string()
+        }
+        Err(source) => return Err(io(source)),
+    };
+    let Some(text) = change(&existing)? else {
+        return Ok(());
+    };
+    Site::parse(&text, &path)?;
+    durable::replace(&path, text.as_bytes()).map_err(io)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -404,17 +484,35 @@ mod tests {
     #[test]
     fn add_keeps_comments_and_reads_back() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("site.toml");
+        let store = Store::open(dir.path()).unwrap();
+        let path = store.site_file();
         std::fs::write(&path, "# our site\n[facility]\nname = \"Hospital\"\n").unwrap();
-        add_display(&path, &display("rr1")).unwrap();
-        add_display(&path, &display("rr2")).unwrap();
+        add_display(&store, &display("rr1")).unwrap();
+        add_display(&store, &display("rr2")).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# our site"));
         let site = Site::load(&path).unwrap();
         assert_eq!(site.displays.len(), 2);
         assert_eq!(site.display("rr2", &path).unwrap().location, "読影室1");
-        let err = add_display(&path, &display("rr1")).unwrap_err().to_string();
+        let err = add_display(&store, &display("rr1")).unwrap_err().to_string();
         assert!(err.contains("defined twice"), "{err}");
+        let err = add_display(&store, &display("../../../escape")).unwrap_err().to_string();
+        assert!(err.contains("display id") && err.contains("1 to 64"), "{err}");
+    }
+
+    #[test]
+    fn signing_keys_are_added_once_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        add_display(&store, &display("rr1")).unwrap();
+        let b = "ed25519:d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+        let err = add_signing_key(&store, "ed25519:d75a98").unwrap_err().to_string();
+        assert!(err.contains("64 hex digits"), "{err}");
+        assert!(add_signing_key(&store, b).unwrap());
+        assert!(!add_signing_key(&store, b).unwrap());
+        let site = Site::load(&store.site_file()).unwrap();
+        assert_eq!(site.signing.unwrap().public_keys, vec![b.to_string()]);
+        assert_eq!(site.displays.len(), 1);
     }
 
     #[test]

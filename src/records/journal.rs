@@ -6,13 +6,23 @@
 //! line's hash (64 zeros for the first line). Changing, removing or
 //! reordering any line breaks the chain at that line.
 //!
-//! Every append is one `write` followed by `sync_data`, so a reading is on
-//! disk before the caller goes on. A crash can leave at most one torn last
-//! line (no newline); [`Journal::open_append`] cuts it off and says so, and
-//! [`read`] ignores it with a warning. Any other damage is an error naming
-//! the line.
+//! A session journal is appended to: every append is one `write` followed
+//! by `sync_data`, so a reading is on disk before the caller goes on. A
+//! crash can leave at most one torn last line (no newline);
+//! [`Journal::open_append`] cuts it off and says so, and [`read`] ignores it
+//! with a warning. The record index and the amendment chains are appended
+//! to by replacing the whole file ([`append_atomically`]): they are never
+//! torn by monqc, so a torn last line there is damage, reported and never
+//! cut without an explicit repair. Any other damage is an error naming the
+//! line.
+//!
+//! A hash chain shows a changed or removed line; it cannot show lines cut
+//! off the end, or a file rewritten whole with fresh hashes. Those are shown
+//! by what is written elsewhere about the chain (a record's copy of its
+//! journal, the index's count and head of each amendment chain, the notes a
+//! resume journals) and by signatures ([`signing`](super::signing)).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::numbers::digest::sha256_hex;
+use crate::records::durable;
 
 /// The `prev` of the first line.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -93,6 +104,31 @@ pub enum JournalError {
         /// The file.
         path: PathBuf,
     },
+    /// The last line has no end: cut short by a crash or an edit. Only a
+    /// session journal is cut back automatically (on resume); elsewhere it
+    /// is reported until someone repairs it.
+    #[error(
+        "{path}: the last line is incomplete ({bytes} bytes without an end of line): a crash or \
+         an edit cut it short. Nothing is dropped automatically; `monqc repair` keeps those \
+         bytes in a side file, cuts them off and records the repair",
+        path = .path.display()
+    )]
+    TornTail {
+        /// The file.
+        path: PathBuf,
+        /// Bytes after the last complete line.
+        bytes: usize,
+    },
+    /// Another monqc process has the journal open for writing.
+    #[error(
+        "{path} is being written by another monqc process; wait for it to finish (a session \
+         is continued by one process at a time)",
+        path = .path.display()
+    )]
+    InUse {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// A journal read back and verified.
@@ -151,11 +187,95 @@ pub fn verify(text: &str, path: &Path) -> Result<Verified, JournalError> {
     Ok(Verified { lines, torn_tail_bytes: torn.len() })
 }
 
-/// Read and verify the journal at `path`.
+/// Verify lines already parsed (a record's copy of its journal): the
+/// sequence, the links and the hashes; `path` names the journal in messages.
+pub fn verify_lines(lines: &[Line], path: &Path) -> Result<Verified, JournalError> {
+    let mut prev = GENESIS;
+    for (i, line) in lines.iter().enumerate() {
+        let broken = |problem: String| JournalError::ChainBroken {
+            path: path.to_owned(),
+            line: i + 1,
+            problem,
+        };
+        if line.seq != i as u64 {
+            return Err(broken(format!("sequence number {} where {i} belongs", line.seq)));
+        }
+        if line.prev != prev {
+            return Err(broken("it does not link to the line before".into()));
+        }
+        if line_hash(&line.prev, &line.body) != line.hash {
+            return Err(broken("its content does not match its hash".into()));
+        }
+        prev = &line.hash;
+    }
+    if lines.is_empty() {
+        return Err(JournalError::Empty { path: path.to_owned() });
+    }
+    Ok(Verified { lines: lines.to_vec(), torn_tail_bytes: 0 })
+}
+
+/// Read and verify the journal at `path` (following a link: for files
+/// people name, such as `monqc analyze FILE`).
 pub fn read(path: &Path) -> Result<Verified, JournalError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| JournalError::Io { path: path.to_owned(), source })?;
     verify(&text, path)
+}
+
+/// Read and verify the journal at `path` inside a data directory: a link is
+/// an error, not followed.
+pub fn read_in_store(path: &Path) -> Result<Verified, JournalError> {
+    let io = |source| JournalError::Io { path: path.to_owned(), source };
+    let bytes = durable::read(path).map_err(io)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    verify(&text, path)
+}
+
+/// The bytes of `lines` as a journal file.
+fn serialise(lines: &[Line]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for line in lines {
+        serde_json::to_writer(&mut bytes, line).expect("serialises");
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+/// The line that would follow `prev` at position `seq` with `body`.
+pub fn next_line(seq: u64, prev: &str, body: Value) -> Line {
+    let hash = line_hash(prev, &body);
+    Line { seq, prev: prev.to_string(), body, hash }
+}
+
+/// Append `bodies` to the journal at `path` by replacing the whole file
+/// (written under a temporary name, synced, renamed): a crash leaves the
+/// journal as it was or with every new line, never a torn line. `existing`
+/// is the journal as the caller read it (holding the data directory's lock,
+/// so nothing changed since); `None` creates the journal with `header` as
+/// line 0. A torn tail in `existing` is refused. Returns the new lines.
+pub fn append_atomically(
+    path: &Path,
+    existing: Option<&Verified>,
+    header: &Value,
+    bodies: Vec<Value>,
+) -> Result<Vec<Line>, JournalError> {
+    let mut lines = match existing {
+        Some(v) if v.torn_tail_bytes > 0 => {
+            return Err(JournalError::TornTail { path: path.to_owned(), bytes: v.torn_tail_bytes });
+        }
+        Some(v) => v.lines.clone(),
+        None => vec![next_line(0, GENESIS, header.clone())],
+    };
+    let first_new = lines.len();
+    for body in bodies {
+        let (seq, prev) =
+            (lines.len() as u64, lines.last().map_or(GENESIS, |l| &l.hash).to_string());
+        lines.push(next_line(seq, &prev, body));
+    }
+    durable::replace(path, &serialise(&lines))
+        .map_err(|source| JournalError::Io { path: path.to_owned(), source })?;
+    Ok(lines.split_off(first_new))
 }
 
 /// A journal open for appending.
@@ -169,58 +289,49 @@ pub struct Journal {
 impl Journal {
     /// Create a new journal at `path` (which must not exist) with `first`
     /// as line 0. The file appears with its first line already on disk (it
-    /// is written under a temporary name, synced, then linked into place,
-    /// which fails if the name exists), so a crash never leaves an empty
-    /// journal; the directory is synced so the name survives a power cut.
+    /// is written under a unique temporary name, synced, then linked into
+    /// place, which fails if the name exists), so a crash never leaves an
+    /// empty journal and two processes never share a file; the directory
+    /// is synced so the name survives a power cut. The journal is held
+    /// open, locked against a second writer, until dropped.
     pub fn create(path: &Path, first: &Value) -> Result<Self, JournalError> {
-        let io = |p: &Path| {
-            let p = p.to_owned();
-            move |source| JournalError::Io { path: p, source }
-        };
-        if path.exists() {
-            return Err(JournalError::Exists { path: path.to_owned() });
+        let line = next_line(0, GENESIS, first.clone());
+        match durable::create_new(path, &serialise(std::slice::from_ref(&line))) {
+            Ok(()) => {}
+            Err(durable::CreateError::Exists) => {
+                return Err(JournalError::Exists { path: path.to_owned() });
+            }
+            Err(durable::CreateError::Io(source)) => {
+                return Err(JournalError::Io { path: path.to_owned(), source });
+            }
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tmp"));
-        let line = Line {
-            seq: 0,
-            prev: GENESIS.into(),
-            body: first.clone(),
-            hash: line_hash(GENESIS, first),
-        };
-        let mut bytes = serde_json::to_vec(&line).expect("serialises");
-        bytes.push(b'\n');
-        let written = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)
-                .map_err(io(&tmp))?;
-            f.write_all(&bytes).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
-            std::fs::hard_link(&tmp, path).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    JournalError::Exists { path: path.to_owned() }
-                } else {
-                    JournalError::Io { path: path.to_owned(), source: e }
-                }
-            })
-        })();
-        let _ = std::fs::remove_file(&tmp);
-        written?;
-        sync_parent(path)?;
-        let mut file = OpenOptions::new().append(true).open(path).map_err(io(path))?;
-        file.seek(SeekFrom::End(0)).map_err(io(path))?;
+        let mut file = Self::open_locked(path)?;
+        file.seek(SeekFrom::End(0))
+            .map_err(|source| JournalError::Io { path: path.to_owned(), source })?;
         Ok(Self { path: path.to_owned(), file, seq: 1, head: line.hash })
+    }
+
+    /// Open `path` to append, without following a link, and take its
+    /// writer's lock (refused while another process holds it).
+    fn open_locked(path: &Path) -> Result<File, JournalError> {
+        let io = |source| JournalError::Io { path: path.to_owned(), source };
+        let file = durable::open_append(path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(JournalError::InUse { path: path.to_owned() })
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(io(e)),
+        }
     }
 
     /// Open an existing journal to continue it: verify the chain, cut off a
     /// torn last line (returned as its byte count), and position at the end.
     pub fn open_append(path: &Path) -> Result<(Self, Verified), JournalError> {
-        let verified = read(path)?;
+        // Lock first, then read: what is read is what this process continues.
+        let mut file = Self::open_locked(path)?;
+        let verified = read_in_store(path)?;
         let io = |source| JournalError::Io { path: path.to_owned(), source };
-        let mut file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if verified.torn_tail_bytes > 0 {
             file.set_len(len - verified.torn_tail_bytes as u64).map_err(io)?;
@@ -262,21 +373,11 @@ impl Journal {
     }
 }
 
-/// Sync the directory holding `path`, so a newly created file's name is durable.
-fn sync_parent(path: &Path) -> Result<(), JournalError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    // Directories cannot be opened for sync on every platform; where they
-    // can, a failure is real.
-    if let Ok(d) = File::open(dir) {
-        d.sync_all().map_err(|source| JournalError::Io { path: dir.to_owned(), source })?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fs::OpenOptions;
 
     fn journal_with(n: usize) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -346,5 +447,38 @@ mod tests {
     fn never_overwrites() {
         let (_dir, path) = journal_with(0);
         assert!(matches!(Journal::create(&path, &json!({})), Err(JournalError::Exists { .. })));
+    }
+
+    #[test]
+    fn atomic_appends_refuse_a_torn_tail_and_never_tear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.jsonl");
+        let header = json!({"format": "monqc-record-index"});
+        let new = append_atomically(&path, None, &header, vec![json!({"n": 1})]).unwrap();
+        assert_eq!((new.len(), new[0].seq), (1, 1));
+        let v = read(&path).unwrap();
+        append_atomically(&path, Some(&v), &header, vec![json!({"n": 2}), json!({"n": 3})])
+            .unwrap();
+        let v = read(&path).unwrap();
+        assert_eq!(v.lines.len(), 4);
+        assert_eq!(v.lines[3].prev, v.lines[2].hash);
+        // A torn tail is reported, and the file is left exactly as it was.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.truncate(bytes.len() - 1);
+        std::fs::write(&path, &bytes).unwrap();
+        let v = read(&path).unwrap();
+        let err = append_atomically(&path, Some(&v), &header, vec![json!({"n": 4})]).unwrap_err();
+        assert!(matches!(err, JournalError::TornTail { .. }), "{err}");
+        assert!(err.to_string().contains("monqc repair"), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_journal_has_one_writer_at_a_time() {
+        let (_dir, path) = journal_with(1);
+        let (first, _) = Journal::open_append(&path).unwrap();
+        assert!(matches!(Journal::open_append(&path), Err(JournalError::InUse { .. })));
+        drop(first);
+        assert!(Journal::open_append(&path).is_ok());
     }
 }

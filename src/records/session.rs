@@ -17,6 +17,7 @@ use crate::numbers::measurement::{
 };
 use crate::numbers::uncertainty::MeterPerformance;
 use crate::records::clock::{self, Clock};
+use crate::records::confirmation::Confirmation;
 use crate::records::journal::{self, Journal, JournalError};
 use crate::records::values::{self, ValueError};
 use crate::standards::criteria::TestType;
@@ -97,16 +98,36 @@ pub struct SessionHeader {
     pub lmax_change_limit_percent: Option<f64>,
 }
 
-/// How a patch reading settled: the meter was read until two consecutive
-/// readings agreed (drivers' `settle`), never after a fixed sleep.
+/// How a patch reading settled: read until two consecutive readings agreed,
+/// or read once after the display's settling time that the session
+/// measured that way on its first patch (drivers' `Settler`); never after a
+/// fixed sleep.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settle {
-    /// Time from the first request to the reading used, in seconds.
+    /// Time from the pattern change (journals before `basis` was kept: from
+    /// the first request) to the reading used, in seconds.
     pub seconds: f64,
     /// Readings taken for this patch (the last is the one used).
     pub readings: usize,
-    /// Whether the last two agreed (false: the time or reading limit ended it).
+    /// Whether it settled: the last two agreed, or one reading was taken
+    /// after the learned settling time (false: the time or reading limit
+    /// ended it).
     pub converged: bool,
+    /// How the reading earned its trust. Absent in journals written before
+    /// it was kept, where every patch was read to agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<SettleBasis>,
+}
+
+/// How a patch reading earned its trust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettleBasis {
+    /// Consecutive readings agreed (or, not converged, failed to).
+    Agreement,
+    /// One reading, taken once the settling time the session measured on
+    /// its first patch had passed since the pattern changed.
+    LearnedDelay,
 }
 
 /// One reading, as appended.
@@ -125,6 +146,10 @@ pub enum SessionEntry {
         passed: bool,
         /// The operator's note.
         note: Option<String>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -141,6 +166,10 @@ pub enum SessionEntry {
         luminance_cd_m2: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         flags: Vec<MeterFlag>,
@@ -153,6 +182,10 @@ pub enum SessionEntry {
         illuminance_lx: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         flags: Vec<MeterFlag>,
@@ -174,6 +207,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading (an unsettled reading
         /// carries the `unsettled` flag).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -198,6 +235,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading (an unsettled reading
         /// carries the `unsettled` flag).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -237,6 +278,21 @@ pub enum SessionEntry {
 }
 
 impl SessionEntry {
+    /// How this step's physical actions were confirmed: `None` for a note,
+    /// and for a step journalled by a monqc that did not record it.
+    pub fn confirmed(&self) -> Option<&[Confirmation]> {
+        match self {
+            Self::Note { .. } | Self::Surface { .. } => None,
+            // Found from the journal: nothing physical was needed.
+            Self::Background { .. } => Some(&[]),
+            Self::Judgement { confirmed, .. }
+            | Self::AmbientLuminance { confirmed, .. }
+            | Self::Illuminance { confirmed, .. }
+            | Self::Response { confirmed, .. }
+            | Self::Uniformity { confirmed, .. } => confirmed.as_deref(),
+        }
+    }
+
     /// The procedure step this entry completes, if it is a reading: its
     /// [`step_id`], as the plan names it.
     pub fn step(&self) -> Option<String> {
@@ -256,13 +312,25 @@ impl SessionEntry {
 
 /// Why a session file could not be written.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SessionWriteError {
-    /// The journal could not be created or appended to.
+    /// A reading could not be appended; the file keeps the ones before it.
     #[error("{0}; the readings before this one are safe in the file")]
     Journal(#[from] JournalError),
     /// A value that cannot be right was refused before it was journalled.
     #[error("{0}; it was not written to the session file")]
-    Value(#[from] ValueError),
+    Value(Box<ValueError>),
+    /// The session file could not be made: nothing was measured yet.
+    #[error("cannot start the session file: {0}; nothing was measured or written yet")]
+    Create(Box<JournalError>),
+}
+
+// Boxed: keeps the error small enough to pass by value (clippy's
+// result_large_err) through the rig's `Interrupted` error.
+impl From<ValueError> for SessionWriteError {
+    fn from(e: ValueError) -> Self {
+        Self::Value(Box::new(e))
+    }
 }
 
 /// Appends readings to a session journal, each synced before returning.
@@ -284,26 +352,23 @@ impl SessionWriter {
     ) -> Result<Self, SessionWriteError> {
         values::header(header)?;
         let body = serde_json::to_value(header).expect("header serialises");
-        Ok(Self { journal: Journal::create(path, &body)?, clock, entries: Vec::new() })
+        let journal =
+            Journal::create(path, &body).map_err(|e| SessionWriteError::Create(Box::new(e)))?;
+        Ok(Self { journal, clock, entries: Vec::new() })
     }
 
-    /// Continue the session at `path`: verify it, cut off a torn last line
-    /// (recording that in the journal), and return it with what it holds.
+    /// Continue the session at `path`: verify it, cut off a torn last line,
+    /// and return it with what it holds. Every resume is journalled (REDTEAM
+    /// W7): how many lines the journal held and the hash of the last, and
+    /// how many bytes of a torn line were cut, so lines removed from the end
+    /// before a resume leave a trace in the record (see [`resume_note`]).
     pub fn resume(path: &Path, clock: Clock) -> Result<(Self, Session), SessionResumeError> {
         let (journal, verified) = Journal::open_append(path)?;
         let session = Session::from_verified(&verified, path)?;
         values::session(&session, path)?;
         let mut writer = Self { journal, clock, entries: session.entries.clone() };
-        if verified.torn_tail_bytes > 0 {
-            writer.append(&SessionEntry::Note {
-                text: format!(
-                    "resumed: {} bytes of a reading interrupted while being written were \
-                     discarded; that reading is taken again",
-                    verified.torn_tail_bytes
-                ),
-                at: writer.timestamp(),
-            })?;
-        }
+        writer
+            .append(&SessionEntry::Note { text: resume_note(&verified), at: writer.timestamp() })?;
         Ok((writer, session))
     }
 
@@ -332,6 +397,34 @@ impl SessionWriter {
     pub fn timestamp(&self) -> String {
         clock::timestamp(self.clock)
     }
+}
+
+/// The note a resume journals: `resumed after N lines (last line hash H)`
+/// and, when a torn line was cut, `; B bytes of a reading interrupted while
+/// being written were discarded and that reading is taken again`.
+pub fn resume_note(verified: &journal::Verified) -> String {
+    let mut text = format!(
+        "resumed after {} lines (last line hash {})",
+        verified.lines.len(),
+        verified.head()
+    );
+    if verified.torn_tail_bytes > 0 {
+        text.push_str(&format!(
+            "; {} bytes of a reading interrupted while being written were discarded and that \
+             reading is taken again",
+            verified.torn_tail_bytes
+        ));
+    }
+    text
+}
+
+/// A session's identity: the hash of its first journal line (the header,
+/// which holds the display, the meters and the start time to the
+/// millisecond). Two files with the same identity hold the same session,
+/// whatever they are called; a copy renamed is still the same session, and
+/// two sessions that share a file name are not (REDTEAM W1).
+pub fn identity(verified: &journal::Verified) -> Option<&str> {
+    verified.lines.first().map(|l| l.hash.as_str())
 }
 
 /// Why a session file could not be read.
@@ -635,6 +728,7 @@ mod tests {
             chromaticity: None,
             raw: String::new(),
             settle: None,
+            confirmed: None,
             flags: Vec::new(),
             at: String::new(),
         }
@@ -648,6 +742,7 @@ mod tests {
         w.append(&SessionEntry::Illuminance {
             illuminance_lx: 40.0,
             raw: "r".into(),
+            confirmed: None,
             flags: Vec::new(),
             at: "t".into(),
         })
@@ -665,7 +760,7 @@ mod tests {
         assert!((set.lamb_cd_m2() - 0.2).abs() < 1e-12, "Rd · E = 0.005 · 40");
         assert!(matches!(
             SessionWriter::create(&path, &header(), fixed_clock),
-            Err(SessionWriteError::Journal(JournalError::Exists { .. }))
+            Err(SessionWriteError::Create(e)) if matches!(*e, JournalError::Exists { .. })
         ));
     }
 
@@ -688,8 +783,11 @@ mod tests {
         let s = read(&path).unwrap();
         assert!(s.warnings.is_empty());
         assert!(
-            matches!(&s.entries[1], SessionEntry::Note { at, .. } if at == "2026-11-26T07:00:00.125Z"),
-            "the resume is on record, stamped by the clock given"
+            matches!(&s.entries[1], SessionEntry::Note { at, text } if at == "2026-11-26T07:00:00.125Z"
+                && text.starts_with("resumed after 2 lines (last line hash ")
+                && text.contains("; 16 bytes of a reading interrupted")),
+            "the resume is on record, stamped by the clock given: {:?}",
+            s.entries[1]
         );
         assert_eq!(s.entries.len(), 3);
     }
@@ -708,6 +806,7 @@ mod tests {
         let ill = SessionEntry::Illuminance {
             illuminance_lx: -50.0,
             raw: String::new(),
+            confirmed: None,
             flags: Vec::new(),
             at: String::new(),
         };
@@ -742,6 +841,29 @@ mod tests {
     }
 
     #[test]
+    fn every_resume_is_journalled_with_what_it_saw() {
+        // REDTEAM W7: lines cut off the end before a resume leave a trace.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        let mut w = SessionWriter::create(&path, &header(), fixed_clock).unwrap();
+        for ddl in [0, 15, 30] {
+            w.append(&response(ddl, 1.0 + f64::from(ddl))).unwrap();
+        }
+        drop(w);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cut: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&path, &cut).unwrap();
+        let (w, s) = SessionWriter::resume(&path, fixed_clock).unwrap();
+        drop(w);
+        assert_eq!(s.entries.len(), 1);
+        let after = read(&path).unwrap();
+        let SessionEntry::Note { text, .. } = &after.entries[1] else {
+            panic!("{:?}", after.entries)
+        };
+        assert!(text.starts_with("resumed after 2 lines (last line hash "), "{text}");
+    }
+
+    #[test]
     fn an_edited_reading_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.jsonl");
@@ -751,5 +873,43 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap().replace("400.0", "450.0");
         let err = parse(&text, &path).unwrap_err().to_string();
         assert!(err.contains("s.jsonl:3") && err.contains("hash chain is broken"), "{err}");
+    }
+
+    /// Journals written before confirmations were recorded read as "not
+    /// recorded"; new entries keep theirs, and an empty list (nothing
+    /// physical needed) is kept apart from a missing one.
+    #[test]
+    fn confirmations_are_an_addition_old_entries_read_without_them() {
+        use crate::records::confirmation::{Action, ConfirmedBy};
+        let old = r#"{"kind":"response","pattern":"JIRA-BN01","ddl":0,"luminance_cd_m2":0.5,"chromaticity":null,"raw":"","at":"t"}"#;
+        let e: SessionEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(e.confirmed(), None);
+        assert_eq!(serde_json::to_string(&e).unwrap(), old, "an old entry writes back as it was");
+        let place = Confirmation {
+            action: Action::PlaceMeter,
+            position: Some(Position::Centre),
+            by: ConfirmedBy::OperatorAtTerminal,
+        };
+        let new = SessionEntry::AmbientLuminance {
+            luminance_cd_m2: 0.2,
+            raw: String::new(),
+            confirmed: Some(vec![place]),
+            flags: Vec::new(),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert!(text.contains(r#""confirmed":[{"action":"place-meter","position":"centre","by":"operator-at-terminal"}]"#), "{text}");
+        let back: SessionEntry = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.confirmed(), Some(&[place][..]));
+        let none_needed = SessionEntry::Illuminance {
+            illuminance_lx: 1.0,
+            raw: String::new(),
+            confirmed: Some(Vec::new()),
+            flags: Vec::new(),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&none_needed).unwrap();
+        assert!(text.contains(r#""confirmed":[]"#), "{text}");
+        assert_eq!(serde_json::from_str::<SessionEntry>(&text).unwrap().confirmed(), Some(&[][..]));
     }
 }
