@@ -822,6 +822,17 @@ fn u7_smaller_messages_name_the_fix() {
         dir.path(),
     );
     assert!(judged(&same), "{}", stderr(&same));
+    // `report -o -` writes the PDF to stdout, not to a file named `-`.
+    let id = std::fs::read_dir(dir.path().join("records"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .unwrap();
+    let out =
+        command(&["report", &id, "-o", "-"], dir.path()).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b"%PDF-"), "the PDF on stdout");
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
 }
 
 // ---------------------------------------------------------------- held
