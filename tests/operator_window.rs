@@ -13,7 +13,8 @@
 //! XTEST, as a technologist at a single-screen workstation would.
 //!
 //! Needs `Xvfb` and Mesa's Vulkan driver (`.ci/apt/patterns.txt`); fails,
-//! never skips, without them.
+//! never skips, without them. Unix only: X11 and pseudo-terminals.
+#![cfg(unix)]
 
 #[path = "common/xvfb.rs"]
 mod xvfb;

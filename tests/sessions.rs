@@ -4,6 +4,7 @@
 //! process running a simulated session through a meter twin on a pty, then
 //! check that no reading was lost or duplicated and that the session resumes.
 
+#[cfg(unix)] // Xvfb: X11
 #[path = "common/xvfb.rs"]
 mod xvfb;
 
@@ -11,6 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
+#[cfg(unix)]
 use xvfb::Xvfb;
 
 use monqc::records::journal;

@@ -23,7 +23,7 @@
 //! resume journals) and by signatures ([`signing`](super::signing)).
 
 use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -330,8 +330,18 @@ impl Journal {
     pub fn open_append(path: &Path) -> Result<(Self, Verified), JournalError> {
         // Lock first, then read: what is read is what this process continues.
         let mut file = Self::open_locked(path)?;
-        let verified = read_in_store(path)?;
         let io = |source| JournalError::Io { path: path.to_owned(), source };
+        // Read through the locked handle itself: on Windows the lock
+        // (LockFileEx) is mandatory, so even this process could not read
+        // the locked bytes through a second handle.
+        let verified = {
+            let mut bytes = Vec::new();
+            file.seek(SeekFrom::Start(0)).map_err(io)?;
+            file.read_to_end(&mut bytes).map_err(io)?;
+            let text = String::from_utf8(bytes)
+                .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+            verify(&text, path)?
+        };
         let len = file.metadata().map_err(io)?.len();
         if verified.torn_tail_bytes > 0 {
             file.set_len(len - verified.torn_tail_bytes as u64).map_err(io)?;
