@@ -1434,6 +1434,12 @@ impl Db {
         })
     }
 
+    /// Run one statement as given (tests use it to show what the triggers refuse).
+    #[doc(hidden)]
+    pub async fn execute_unchecked(&self, sql: &str) -> Result<u64> {
+        Ok(write_tx!(self, tx => sqlx::query(sql).execute(&mut *tx).await?.rows_affected()))
+    }
+
     // --- measurement ------------------------------------------------------------
 
     /// Number of records held.

@@ -445,19 +445,29 @@ impl Ingest {
             .await?;
         let verified = outcome?;
 
+        // A changed record also fails the records judged against it as
+        // baseline: name the changed one (its own bytes fail) first.
+        let mut failed: Vec<&(String, Vec<Check>, Option<RecordFacts>)> =
+            verified.iter().filter(|(_, checks, _)| checks.iter().any(|c| !c.ok)).collect();
+        failed.sort_by_key(|(_, checks, _)| checks.iter().position(|c| !c.ok));
+        if let Some((id, checks, _)) = failed.first() {
+            let bad = checks.iter().find(|c| !c.ok).expect("a failed check");
+            let others = match failed.len() {
+                1 => String::new(),
+                n => format!(" ({} other record(s) of this push fail too)", n - 1),
+            };
+            return Err(IngestError::Refused {
+                message: format!(
+                    "record {id} does not verify ({}: {}){others}; nothing from this push was \
+                     stored. Run `monqc verify {id}` on the workstation",
+                    bad.what, bad.detail
+                ),
+                record: Some(id.clone()),
+                checks: checks.clone(),
+            });
+        }
         let mut records = Vec::new();
-        for (id, checks, facts) in verified {
-            if let Some(bad) = checks.iter().find(|c| !c.ok) {
-                return Err(IngestError::Refused {
-                    message: format!(
-                        "record {id} does not verify ({}: {}); nothing from this push was \
-                         stored. Run `monqc verify {id}` on the workstation",
-                        bad.what, bad.detail
-                    ),
-                    record: Some(id),
-                    checks,
-                });
-            }
+        for (id, _, facts) in verified {
             let Some(f) = facts else { continue };
             // The index line must say what the record says.
             if let Some((_, l)) = new_lines.iter().find(|(_, l)| l.record.as_deref() == Some(&id))
