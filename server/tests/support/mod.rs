@@ -335,10 +335,10 @@ pub fn csrf_of(base: &str, cookie: &str) -> String {
 
 /// Push data directory `dir` over HTTP as `monqc push` does: ask the
 /// state, plan, send each request. Returns (records stored, held).
-pub fn push_http(base: &str, token: &str, dir: &Path) -> Result<(usize, usize), Reply> {
+pub fn push_http(base: &str, token: &str, dir: &Path) -> Result<(usize, usize), Box<Reply>> {
     let state = get(&format!("{base}/api/v1/push/state"), Some(token));
     if state.status != 200 {
-        return Err(state);
+        return Err(Box::new(state));
     }
     let state: PushState = serde_json::from_slice(&state.body).unwrap();
     let amended = outbox::amended_records(dir).unwrap();
@@ -348,14 +348,14 @@ pub fn push_http(base: &str, token: &str, dir: &Path) -> Result<(usize, usize), 
         &serde_json::json!({ "records": amended }),
     );
     if counts.status != 200 {
-        return Err(counts);
+        return Err(Box::new(counts));
     }
     let counts = serde_json::from_value(counts.json()["counts"].clone()).unwrap();
     let mut totals = (0, 0);
     for req in outbox::plan(dir, &state, &counts, 50).unwrap() {
         let r = send(base, token, &req);
         if r.status != 200 {
-            return Err(r);
+            return Err(Box::new(r));
         }
         let v = r.json();
         totals.0 += v["stored"].as_array().unwrap().len();
