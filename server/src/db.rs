@@ -715,16 +715,21 @@ impl Db {
     /// Add a site (or return the existing one of that name).
     pub async fn site_add(&self, name: &str) -> Result<Site> {
         write_tx!(self, tx => {
-            sqlx::query("INSERT INTO sites (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM sites WHERE name = $1")
                 .bind(name)
-                .bind(now())
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-            let row = sqlx::query("SELECT id, name FROM sites WHERE name = $1")
-                .bind(name)
-                .fetch_one(&mut *tx)
-                .await?;
-            Site { id: row.try_get(0)?, name: row.try_get(1)? }
+            let id = match known {
+                Some(id) => id,
+                None => {
+                    sqlx::query_scalar("INSERT INTO sites (name, created_at) VALUES ($1, $2) RETURNING id")
+                        .bind(name)
+                        .bind(now())
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+            };
+            Site { id, name: name.to_string() }
         })
         .pipe(Ok)
     }
@@ -1043,27 +1048,32 @@ impl Db {
                         }
                         _ => r.description.clone(),
                     };
-                    sqlx::query(
-                        "INSERT INTO displays (site_id, display_key, room, description, standard, \
-                         grade, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                         ON CONFLICT (site_id, display_key) DO NOTHING",
-                    )
-                    .bind(w.site_id)
-                    .bind(&r.display_key)
-                    .bind(room)
-                    .bind(description)
-                    .bind(&r.standard)
-                    .bind(&r.grade)
-                    .bind(&received)
-                    .execute(&mut *tx)
-                    .await?;
-                    let display: i64 = sqlx::query_scalar(
+                    let known: Option<i64> = sqlx::query_scalar(
                         "SELECT id FROM displays WHERE site_id = $1 AND display_key = $2",
                     )
                     .bind(w.site_id)
                     .bind(&r.display_key)
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await?;
+                    let display: i64 = match known {
+                        Some(id) => id,
+                        None => {
+                            sqlx::query_scalar(
+                                "INSERT INTO displays (site_id, display_key, room, description, \
+                                 standard, grade, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                                 RETURNING id",
+                            )
+                            .bind(w.site_id)
+                            .bind(&r.display_key)
+                            .bind(room)
+                            .bind(description)
+                            .bind(&r.standard)
+                            .bind(&r.grade)
+                            .bind(&received)
+                            .fetch_one(&mut *tx)
+                            .await?
+                        }
+                    };
                     let inserted = sqlx::query(
                         "INSERT INTO records (id, bytes, display_ref, account_id, test, overall, \
                          performed_at, finalised_at, operator, standard, grade, baseline, \

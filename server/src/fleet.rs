@@ -192,9 +192,9 @@ pub async fn seed_demo(
             room: "読影室1 Reading room 1",
             displays: vec![
                 plan("rr1-left", "1a", "RadiForce RX660", 1),
+                // Loses its calibration before its last constancy test.
                 DisplayPlan {
-                    decalibrated_from: Some(days(40)),
-                    constancy_until: days(20),
+                    decalibrated_from: Some(days(200)),
                     ..plan("rr1-right", "1a", "RadiForce RX660", 2)
                 },
             ],

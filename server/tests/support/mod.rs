@@ -113,6 +113,11 @@ impl TestServer {
     /// Start on `db` (a runtime of its own in a thread, so blocking clients
     /// can call it).
     pub fn start(url: &str) -> Self {
+        Self::start_with(url, Config { secure_cookies: false, ..Config::default() })
+    }
+
+    /// Start with `config`.
+    pub fn start_with(url: &str, config: Config) -> Self {
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let url = url.to_string();
@@ -125,7 +130,6 @@ impl TestServer {
             rt.block_on(async move {
                 let db = Db::connect(&url).await.unwrap();
                 let ingest = Ingest::new(db.clone(), None);
-                let config = Config { secure_cookies: false, ..Config::default() };
                 let state = AppState { ingest: ingest.clone(), config: Arc::new(config) };
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 let addr = listener.local_addr().unwrap();
