@@ -149,6 +149,11 @@ impl TestServer {
         Self { base, db, ingest, runtime, stop: Some(stop_tx), thread: Some(thread) }
     }
 
+    /// The server's runtime.
+    pub fn runtime_handle(&self) -> tokio::runtime::Handle {
+        self.runtime.clone()
+    }
+
     /// Run `f` on the server's runtime (its database pool lives there).
     pub fn block<T>(&self, f: impl std::future::Future<Output = T>) -> T {
         self.runtime.block_on(f)
