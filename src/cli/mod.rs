@@ -14,6 +14,7 @@ mod gsdf;
 mod meters;
 mod operator;
 mod patterns;
+mod push;
 mod records;
 mod report;
 mod run;
@@ -68,6 +69,8 @@ enum Command {
     Displays(records::DisplaysArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
+    /// Send this workstation's records to the records server (monqc-server).
+    Push(push::PushArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
     Patterns(patterns::PatternsArgs),
 }
@@ -126,6 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Amend(args) => records::amend(args),
         Command::Displays(args) => records::displays(args),
         Command::Meters(args) => meters::run(args),
+        Command::Push(args) => push::run(args),
         Command::Patterns(args) => patterns::run(args),
     }
 }

@@ -17,8 +17,15 @@ use crate::schedule::{self, DisplayStatus, SiteIntervals, Status};
 pub(super) async fn fleet(
     state: &AppState,
     site: Option<i64>,
+    full: bool,
 ) -> Result<Vec<(DisplayRow, DisplayStatus)>, WebError> {
-    let displays = state.db().displays(site).await?;
+    let t0 = std::time::Instant::now();
+    let displays = if full {
+        state.db().displays(site).await?
+    } else {
+        state.db().display_statuses(site).await?
+    };
+    eprintln!("query {:?}", t0.elapsed());
     let settings = match site {
         Some(id) => BTreeMap::from([(id, state.db().schedule_settings(id).await?)]),
         None => state.db().all_schedule_settings().await?,
@@ -36,6 +43,7 @@ pub(super) async fn fleet(
             (d, s)
         })
         .collect();
+    eprintln!("status {:?}", t0.elapsed());
     Ok(out)
 }
 
@@ -97,10 +105,9 @@ fn displays_by_room(state: &AppState, lang: Lang, rows: &[&(DisplayRow, DisplayS
     }
 }
 
-fn counts(rows: &[(DisplayRow, DisplayStatus)], site: Option<i64>) -> BTreeMap<Status, usize> {
+fn counts(rows: &[(DisplayRow, DisplayStatus)]) -> BTreeMap<Status, usize> {
     let mut c = BTreeMap::new();
-    for (d, s) in rows.iter().filter(|(d, _)| d.active && site.is_none_or(|id| d.site_id == id)) {
-        let _ = d;
+    for (_, s) in rows.iter().filter(|(d, _)| d.active) {
         *c.entry(s.status).or_insert(0) += 1;
     }
     c
@@ -113,9 +120,16 @@ pub async fn overview(
     user: User,
     lang: Lang,
 ) -> Result<Markup, WebError> {
-    let rows = fleet(&state, None).await?;
     let sites = state.db().sites().await?;
-    let total = counts(&rows, None);
+    // The full rows (with the latest records' ids) only when one site's
+    // displays are listed on this page.
+    let rows = fleet(&state, None, sites.len() == 1).await?;
+    let total = counts(&rows);
+    let mut per_site: BTreeMap<i64, BTreeMap<Status, usize>> = BTreeMap::new();
+    for (d, s) in rows.iter().filter(|(d, _)| d.active) {
+        *per_site.entry(d.site_id).or_default().entry(s.status).or_insert(0) += 1;
+    }
+    let none = BTreeMap::new();
     let mut attention: Vec<&(DisplayRow, DisplayStatus)> = rows
         .iter()
         .filter(|(d, s)| {
@@ -140,7 +154,7 @@ pub async fn overview(
             } }
             tbody {
                 @for site in &sites {
-                    @let c = counts(&rows, Some(site.id));
+                    @let c = per_site.get(&site.id).unwrap_or(&none);
                     tr {
                         td { a href={"/sites/" (site.id)} { (site.name) } }
                         td.num { (c.values().sum::<usize>()) }
@@ -183,7 +197,9 @@ pub async fn overview(
                        "記録はまだありません。各ワークステーションから `monqc push --server URL` で送信します。")) }
         }
     };
-    Ok(layout(lang, Some(&user), lang.t("Fleet overview", "表示装置の概要"), body))
+    let r = layout(lang, Some(&user), lang.t("Fleet overview", "表示装置の概要"), body);
+    eprintln!("render done");
+    Ok(r)
 }
 
 #[derive(Deserialize)]
@@ -206,11 +222,11 @@ pub async fn site(
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| WebError::NotFound(format!("no site {id}")))?;
-    let rows = fleet(&state, Some(id)).await?;
+    let rows = fleet(&state, Some(id), true).await?;
     let filter = q.status.as_deref().and_then(|f| Status::ALL.into_iter().find(|s| s.id() == f));
     let shown: Vec<&(DisplayRow, DisplayStatus)> =
         rows.iter().filter(|(d, s)| filter.is_none_or(|f| d.active && s.status == f)).collect();
-    let c = counts(&rows, None);
+    let c = counts(&rows);
     let standards = crate::adapter::standards();
     let body = html! {
         p {
@@ -257,7 +273,7 @@ pub async fn due(
     lang: Lang,
     Query(q): Query<SiteFilter>,
 ) -> Result<Markup, WebError> {
-    let rows = fleet(&state, q.site).await?;
+    let rows = fleet(&state, q.site, false).await?;
     let today = state.today();
     let mut overdue = Vec::new();
     let mut soon = Vec::new();
