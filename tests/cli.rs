@@ -29,24 +29,37 @@ fn write(dir: &Path, name: &str, body: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The demo measures every item of a JESRA acceptance test and meets every
+/// limit of grade 1A, but nobody looks at its patterns: its verdict is
+/// INCOMPLETE (exit 3), naming the visual items, never PASS.
 #[test]
-fn demo_passes_grade_1a_and_its_session_reanalyses_to_the_same_kdelta() {
+fn demo_meets_every_measured_limit_and_says_the_visual_items_were_not_judged() {
     let dir = tempfile::tempdir().unwrap();
     let session = dir.path().join("demo.jsonl");
     let s = session.to_str().unwrap();
     let out = monqc(&["demo", "--session", s, "--json"], dir.path());
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("[25/25]"), "progress for every reading: {stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    // Ambient (2), BN01–18, the 20 % background and BN01–18 on it, UN80 (5).
+    assert!(stderr.contains("[44/44]"), "progress for every reading: {stderr}");
     let demo: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(demo["overall"], "pass");
+    assert_eq!(demo["overall"], "incomplete");
+    assert!(demo["verdicts"].as_array().unwrap().iter().all(|v| v["result"] == "pass"));
+    let not_judged: Vec<&str> = demo["not_judged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["item"].as_str().unwrap())
+        .collect();
+    assert!(not_judged.iter().all(|i| i.starts_with("visual/")), "{not_judged:?}");
+    assert_eq!(not_judged.len(), 5);
     let kdelta = demo["kdelta_percent"].as_f64().unwrap();
     assert!(kdelta > 0.0 && kdelta < 10.0, "{kdelta}");
-    // 25 readings plus the header, each on its own line.
-    assert_eq!(std::fs::read_to_string(&session).unwrap().lines().count(), 26);
+    // 44 readings and the background level, plus the header, each on its own line.
+    assert_eq!(std::fs::read_to_string(&session).unwrap().lines().count(), 45);
 
     let again = monqc(&["analyze", s, "--json"], dir.path());
-    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(again.status.code(), Some(3));
     let v: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(v["kdelta_percent"], demo["kdelta_percent"]);
     assert_eq!(v["verdicts"], demo["verdicts"]);
@@ -62,11 +75,14 @@ fn demo_table_shows_kdelta_and_writes_into_the_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let out = monqc(&["demo"], dir.path());
     let (stdout, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(
-        stdout.contains("contrast response Kδ") && stdout.contains("overall: PASS"),
+        stdout.contains("contrast response Kδ")
+            && stdout.contains("overall: INCOMPLETE (判定保留)")
+            && stdout.contains("visual/greyscale"),
         "{stdout}"
     );
+    assert!(!stdout.contains("PASS"), "{stdout}");
     let sessions: Vec<_> = std::fs::read_dir(dir.path().join("sessions")).unwrap().collect();
     assert_eq!(sessions.len(), 1);
     assert!(stderr.contains("session file:"), "{stderr}");
@@ -90,7 +106,7 @@ fn a_gamma_22_panel_fails_the_kdelta_criterion() {
 fn contact_setup_derives_lamb_from_illuminance() {
     let dir = tempfile::tempdir().unwrap();
     let out = monqc(&["demo", "--setup", "contact", "--json"], dir.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out).1);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Lamb = Rd · E = 0.005 · 50 lx (within the simulated meter's noise).
     assert!((v["lamb_cd_m2"].as_f64().unwrap() - 0.25).abs() < 0.002, "{}", v["lamb_cd_m2"]);
@@ -171,7 +187,7 @@ fn bad_input_gets_exit_code_2_and_a_message_naming_place_and_fix() {
             "nocol.csv",
             "ddl,value\n0,1\n".into(),
             vec![],
-            vec!["nocol.csv:1", "no `luminance` column", "found: ddl, value"],
+            vec!["nocol.csv:1", "no `luminance` column", "found: `ddl`, `value`"],
         ),
         (
             "text.csv",
@@ -208,8 +224,17 @@ fn bad_input_gets_exit_code_2_and_a_message_naming_place_and_fix() {
         (
             "std.csv",
             good.clone(),
-            vec!["--standard", "din-6868-157", "--grade", "1"],
-            vec!["unknown standard `din-6868-157`", "jesra-x0093, iec-62563-2, aapm-tg18"],
+            vec!["--standard", "nen-7000", "--grade", "1"],
+            vec![
+                "unknown standard `nen-7000`",
+                "jesra-x0093, iec-62563-2, aapm-tg18, din-6868-157",
+            ],
+        ),
+        (
+            "only.csv",
+            good.clone(),
+            vec!["--grade", "1a", "--only", "kdelta,flux"],
+            vec!["--only flux: no such item", "lmax, ratio, kdelta"],
         ),
         ("grade.csv", good.clone(), vec!["--grade", "3"], vec!["has no grade `3`", "1a, 1b, 2"]),
         ("nograde.csv", good.clone(), vec![], vec!["which grade?", "--grade"]),
@@ -236,7 +261,7 @@ fn a_damaged_or_edited_session_is_rejected_naming_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let session = dir.path().join("s.jsonl");
     let s = session.to_str().unwrap();
-    assert_eq!(monqc(&["demo", "--session", s], dir.path()).status.code(), Some(0));
+    assert_eq!(monqc(&["demo", "--session", s], dir.path()).status.code(), Some(3));
     let original = std::fs::read_to_string(&session).unwrap();
     let lines: Vec<&str> = original.lines().collect();
 
@@ -283,23 +308,37 @@ fn constancy_compares_with_the_baseline() {
         .collect::<Vec<_>>()
         .join("\n");
     let now = write(d, "now.csv", &dim);
-    let out = monqc(
-        &["analyze", &now, "--grade", "2", "--test", "constancy", "--baseline", &base, "--json"],
-        d,
-    );
+    let constancy = ["analyze", &now, "--grade", "2", "--test", "constancy", "--json"];
+    // No standard gives a tolerance on the change of L'max: with the site's
+    // own (--lmax-change-limit), it is judged and marked unsourced.
+    let out =
+        monqc(&[&constancy[..], &["--baseline", &base, "--lmax-change-limit", "10"]].concat(), d);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out).1);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let change =
         v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
     assert_eq!(change["result"], "fail");
+    assert_eq!(change["basis"], "unsourced");
     assert!((change["value"].as_f64().unwrap() - 15.0).abs() < 1e-9);
-    // Without a baseline the item is not evaluated, and says why.
-    let out = monqc(&["analyze", &now, "--grade", "2", "--test", "constancy", "--json"], d);
+    // Without a tolerance the change is reported, not judged.
+    let out = monqc(&[&constancy[..], &["--baseline", &base]].concat(), d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["verdicts"].as_array().unwrap().iter().any(|x| x["item"] == "lmax-change"));
+    assert!((v["baseline"]["lmax_change_percent"].as_f64().unwrap() + 15.0).abs() < 1e-9);
+    // Without a baseline the constancy test is never a pass (REDTEAM W3):
+    // the missing baseline is named, with the fix.
+    let out = monqc(&[&constancy[..], &["--lmax-change-limit", "10"]].concat(), d);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let change =
         v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
     assert_eq!(change["result"], "not-evaluated");
     assert!(change["reason"].as_str().unwrap().contains("--baseline"));
+    let out = monqc(&constancy, d);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let baseline = v["not_judged"].as_array().unwrap().iter().find(|n| n["item"] == "baseline");
+    assert!(baseline.unwrap()["reason"].as_str().unwrap().contains("--baseline"), "{v}");
 }
 
 #[test]
@@ -315,7 +354,9 @@ fn every_simulated_meter_family_runs_the_demo_over_its_own_protocol() {
             dir.path(),
         );
         let (stdout, stderr) = text(&out);
-        assert_eq!(out.status.code(), Some(0), "{meter}: {stderr}");
+        // INCOMPLETE: the demo judges no visual item (and a meter without
+        // colour leaves the chromaticity item unjudged).
+        assert_eq!(out.status.code(), Some(3), "{meter}: {stderr}");
         let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
         assert!(v["kdelta_percent"].as_f64().unwrap() < 10.0, "{meter}");
         // Each luminance reading keeps the twin's reply bytes, in the
@@ -334,7 +375,7 @@ fn every_simulated_meter_family_runs_the_demo_over_its_own_protocol() {
                 .collect::<Vec<_>>(),
             dir.path(),
         );
-        assert_eq!(out.status.code(), Some(0), "{illuminance}: {}", text(&out).1);
+        assert_eq!(out.status.code(), Some(3), "{illuminance}: {}", text(&out).1);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let e = v["ambient"]["illuminance_lx"].as_f64().unwrap();
         assert!((e - 50.0).abs() < 1.0, "{illuminance}: {e}");
@@ -347,15 +388,119 @@ fn every_simulated_meter_family_runs_the_demo_over_its_own_protocol() {
 #[test]
 fn the_sample_sessions_in_calibration_data_still_read_and_judge_as_documented() {
     let dir = tempfile::tempdir().unwrap();
-    let pass =
-        monqc(&["analyze", "calibration-data/sessions/demo-gsdf-telescopic-1a.jsonl"], dir.path());
-    assert_eq!(pass.status.code(), Some(0), "{}", text(&pass).1);
+    // Every measured item of grade 1A is met; the visual items were never
+    // judged (the demo measures only): INCOMPLETE, not PASS.
+    let pass = monqc(
+        &["analyze", "calibration-data/sessions/demo-gsdf-telescopic-1a.jsonl", "--json"],
+        dir.path(),
+    );
+    assert_eq!(pass.status.code(), Some(3), "{}", text(&pass).1);
+    let v: serde_json::Value = serde_json::from_slice(&pass.stdout).unwrap();
+    assert!(v["verdicts"].as_array().unwrap().iter().all(|v| v["result"] == "pass"), "{v}");
     let fail =
         monqc(&["analyze", "calibration-data/sessions/demo-gamma22-telescopic.jsonl"], dir.path());
     assert_eq!(fail.status.code(), Some(1), "{}", text(&fail).1);
-    let csv = monqc(
-        &["analyze", "calibration-data/sessions/example-response.csv", "--grade", "1b"],
-        dir.path(),
+}
+
+/// Issue 11 item 1, done-when: a CSV that leaves three items (ambient,
+/// uniformity, chromaticity) and the visual items unjudged is INCOMPLETE,
+/// exit 3, never PASS; the verdict names what is missing and why.
+#[test]
+fn a_csv_that_leaves_items_unjudged_is_incomplete_never_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = ["analyze", "calibration-data/sessions/example-response.csv", "--grade", "1b"];
+    let out = monqc(&csv, dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stdout.contains("PASS"), "{stdout}");
+    assert!(stdout.contains("overall: INCOMPLETE (判定保留)"), "{stdout}");
+    for item in
+        ["ambient-ratio: Lamb not known", "uniformity: no uniformity readings", "chromaticity"]
+    {
+        assert!(stdout.contains(&format!("  - {item}")), "{item}: {stdout}");
+    }
+    assert!(stdout.contains("Lamb unknown, taken as 0"), "said beside L'max: {stdout}");
+    let json = monqc(&[&csv[..], &["--json"]].concat(), dir.path());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["overall"], "incomplete");
+    assert_eq!(v["lamb_unknown"], true);
+    // --only judges the named items and says so; the rest stay unjudged.
+    let only = monqc(&[&csv[..], &["--only", "kdelta,lmax,ratio"]].concat(), dir.path());
+    let (stdout, _) = text(&only);
+    assert_eq!(only.status.code(), Some(3));
+    assert!(stdout.contains("this verdict covers only: kdelta, lmax, ratio"), "{stdout}");
+    assert!(stdout.contains("excluded by --only"), "{stdout}");
+    // The exit codes are in --help.
+    let help = text(&monqc(&["--help"], dir.path())).0;
+    assert!(help.contains("3 INCOMPLETE") && help.contains("判定保留"), "{help}");
+}
+
+/// REDTEAM W3: nothing judged is never PASS — a daily test of a CSV (an
+/// empty table), a criteria table that covers no item of the grade, a
+/// grade whose class has no numeric limit.
+#[test]
+fn nothing_judged_is_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let gamma = "tests/data/kdelta/gamma22.csv";
+    let out = monqc(&["analyze", gamma, "--grade", "1a", "--test", "daily"], d);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(!stdout.contains("PASS") && stdout.contains("visual/overall"), "{stdout}");
+    // A table whose only rule limits grade `a`, analysed for grade `b`.
+    let table = write(
+        d,
+        "only-a.toml",
+        "[standard]\nid = \"x\"\nname = \"X\"\ntitle = \"X\"\nresponse_points = 18\n\
+         response_patterns = \"LN\"\nuniformity = \"max-deviation\"\n\
+         expected_contrast = \"ideal-interval\"\n\
+         [[grade]]\nid = \"a\"\nname = \"A\"\nusage = \"u\"\n\
+         [[grade]]\nid = \"b\"\nname = \"B\"\nusage = \"u\"\n\
+         [[rule]]\nitem = \"lmax\"\ntests = [\"acceptance\"]\ncomparison = \">=\"\n\
+         limits = { a = 100.0 }\nclause = \"X §1 table\"\nbasis = \"standard\"\n",
     );
-    assert_eq!(csv.status.code(), Some(0), "{}", text(&csv).1);
+    let good = "tests/data/kdelta/gsdf_like.csv";
+    let out = monqc(&["analyze", good, "--criteria", &table, "--grade", "b"], d);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("nothing was judged"), "{stdout}");
+    let out = monqc(&["analyze", good, "--criteria", &table, "--grade", "a"], d);
+    assert_eq!(out.status.code(), Some(0), "the one item of grade a, judged and met");
+    // DIN 6868-157 class VIII sets no numeric limit.
+    let out = monqc(&["analyze", good, "--standard", "din-6868-157", "--grade", "viii"], d);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out).0);
+}
+
+/// Issue 11 item 5: a 256- or 52-level response is judged over the
+/// standard's 18 levels, giving the same Kδ as the 18 readings alone.
+#[test]
+fn a_dense_response_is_judged_over_the_standards_own_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A GSDF display from 1 to 400 cd/m², every DDL.
+    let lum = |ddl: u32| {
+        let (j0, j1) = (
+            monqc::numbers::gsdf::jnd_index(1.0).unwrap(),
+            monqc::numbers::gsdf::jnd_index(400.0).unwrap(),
+        );
+        let j = j0 + f64::from(ddl) / 255.0 * (j1 - j0);
+        // A small ripple on odd DDLs, which an all-levels Kδ would see.
+        monqc::numbers::gsdf::luminance_cd_m2(j).unwrap() * if ddl % 2 == 1 { 1.02 } else { 1.0 }
+    };
+    let csv = |step: u32| -> String {
+        std::iter::once("ddl,luminance".to_string())
+            .chain((0..=255).step_by(step as usize).map(|d| format!("{d},{:.6}", lum(d))))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let kdelta = |name: &str, step: u32| -> f64 {
+        let path = write(d, name, &csv(step));
+        let out = monqc(&["analyze", &path, "--grade", "1a", "--json"], d);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["contrast_response"]["intervals"].as_array().unwrap().len(), 17, "{name}");
+        v["kdelta_percent"].as_f64().unwrap()
+    };
+    let eighteen = kdelta("18.csv", 15);
+    assert_eq!(kdelta("256.csv", 1), eighteen);
+    assert_eq!(kdelta("52.csv", 5), eighteen);
 }

@@ -3,7 +3,7 @@
 //! from the standard's DocBook source; see the file's header). No value in
 //! that file was computed by us.
 
-use monqc::gsdf;
+use monqc::numbers::gsdf;
 
 #[test]
 fn table_b1_has_every_index_once() {

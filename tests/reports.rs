@@ -22,7 +22,8 @@ fn tool(name: &str, args: &[&str]) -> String {
 }
 
 fn record_id(data: &Path) -> String {
-    let idx = monqc::record::index(&monqc::store::Store::open(data).unwrap()).unwrap();
+    let idx =
+        monqc::records::record::index(&monqc::records::store::Store::open(data).unwrap()).unwrap();
     idx.last().unwrap().record.clone()
 }
 
@@ -41,6 +42,10 @@ fn demo_report_in_both_languages_says_every_value_and_verdict() {
                 "最大輝度",
                 "コントラスト応答",
                 "付録",
+                // The banner withholds the verdict and says what was not judged.
+                "判定保留",
+                "未判定: visual/overall",
+                "20 % 背景",
             ],
         ),
         (
@@ -53,12 +58,16 @@ fn demo_report_in_both_languages_says_every_value_and_verdict() {
                 "Maximum luminance",
                 "Contrast response",
                 "Appendix",
+                "Incomplete",
+                "not judged: visual/overall",
+                "20 % background",
             ],
         ),
     ] {
         let pdf = d.join(format!("{lang}.pdf"));
         let out = monqc(d, &["demo", "--json", "--lang", lang, "-o", pdf.to_str().unwrap()]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The demo judges no visual item: INCOMPLETE (判定保留), exit 3.
+        assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let text = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
         for w in words {
@@ -155,4 +164,71 @@ fn constancy_report_shows_the_trend_against_the_baseline() {
     ] {
         assert!(text.contains(w), "{w:?} missing");
     }
+}
+
+/// Issue 11 items 3 and 7 in the PDF: a reading the meter flagged makes its
+/// items "withheld" (判定保留) with the meter's words, never a plain pass; a
+/// meter with a stated accuracy gives each value its ± (GUM, k = 2), in the
+/// JSON as an interval.
+#[test]
+fn flagged_readings_and_uncertainty_reach_the_report() {
+    use monqc::records::session::{self, SessionEntry, SessionWriter};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = d.join("demo.jsonl");
+    let out = monqc(
+        d,
+        &["demo", "--meter", "sim-cs100a", "--time-scale", "0.02", "--json"]
+            .into_iter()
+            .chain(["--session", demo.to_str().unwrap()])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lmax = v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax").unwrap();
+    let (value, u) = (lmax["value"].as_f64().unwrap(), &lmax["uncertainty"]);
+    let expanded = u["expanded"].as_f64().unwrap();
+    assert!(expanded > 0.01 * value && expanded < 0.05 * value, "±2 % meter: {u}");
+    assert_eq!(u["coverage_factor"], 2.0);
+    assert!((u["low"].as_f64().unwrap() - (value - expanded)).abs() < 1e-9, "{u}");
+
+    // The same session with the meter's warning on its DDL 0 reading.
+    let original = session::read(&demo).unwrap();
+    let store = monqc::records::store::Store::open(d).unwrap();
+    let path = store.session_path("flagged");
+    let clock = || "2026-11-27T09:00:00.000Z".parse().unwrap();
+    let mut writer = SessionWriter::create(&path, &original.header, clock).unwrap();
+    for mut e in original.entries {
+        if let SessionEntry::Response { pattern, flags, .. } = &mut e
+            && pattern == "JIRA-BN01"
+        {
+            flags.push(monqc::numbers::measurement::MeterFlag {
+                kind: monqc::numbers::measurement::FlagKind::BelowRange,
+                words: "OK13".into(),
+            });
+        }
+        writer.append(&e).unwrap();
+    }
+    drop(writer);
+    let out = monqc(d, &["analyze", path.to_str().unwrap()]);
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{table}");
+    assert!(table.contains("unconfirmed"), "{table}");
+    assert!(table.contains("DDL 0: below range (OK13)"), "{table}");
+    let (id, rec) =
+        monqc::measuring::lifecycle::finalise(&store, &path, &rec_header(&path), None, clock)
+            .unwrap();
+    let ratio = rec.analysis.verdicts.iter().find(|v| v.item.id() == "luminance-ratio").unwrap();
+    assert_eq!(ratio.flags, ["DDL 0: below range (OK13)"]);
+    let pdf = d.join("flagged.pdf");
+    let out = monqc(d, &["report", &id, "--lang", "en", "-o", pdf.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
+    for w in ["Incomplete", "Meter warnings", "below range (OK13)", "±", "JCGM 100:2008"] {
+        assert!(text.contains(w), "{w:?} missing");
+    }
+}
+
+fn rec_header(path: &Path) -> monqc::records::session::SessionHeader {
+    monqc::records::session::read(path).unwrap().header
 }

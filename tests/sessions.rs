@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use monqc::journal;
+use monqc::records::journal;
 
 fn monqc(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_monqc"));
@@ -33,8 +33,17 @@ fn site() -> tempfile::TempDir {
         &["displays", "add", "--id", "d1", "--grade", "1a", "--setup", "telescopic", "--simulated"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The site's own tolerance on the change of L'max (no standard gives one).
+    let site = dir.path().join("site.toml");
+    let text = std::fs::read_to_string(&site).unwrap();
+    std::fs::write(&site, format!("{text}\n[constancy]\nlmax_change_percent = 10.0\n")).unwrap();
     dir
 }
+
+/// Steps of a JESRA acceptance session with a telescopic meter: 5 visual
+/// items, illuminance, Lamb, BN01–BN18, the 20 % background and BN01–BN18
+/// on it, 5 uniformity points.
+const STEPS: usize = 49;
 
 fn sessions(data: &Path) -> Vec<PathBuf> {
     // Journals only: a kill while a journal is being created can leave its
@@ -53,7 +62,7 @@ fn steps(path: &Path) -> BTreeMap<String, usize> {
     let verified = journal::read(path).unwrap_or_else(|e| panic!("{e}"));
     let mut count = BTreeMap::new();
     for line in &verified.lines[1..] {
-        let entry: monqc::session::SessionEntry =
+        let entry: monqc::records::session::SessionEntry =
             serde_json::from_value(line.body.clone()).unwrap();
         if let Some(step) = entry.step() {
             *count.entry(step).or_insert(0) += 1;
@@ -62,7 +71,9 @@ fn steps(path: &Path) -> BTreeMap<String, usize> {
     count
 }
 
-const RUN: [&str; 7] = ["run", "acceptance", "--display", "d1", "--meter", "sim-ls100", "--yes"];
+/// A colour meter's twin (CS-100A), so every item of the acceptance test,
+/// chromaticity included, is measured and the verdict can be a PASS.
+const RUN: [&str; 7] = ["run", "acceptance", "--display", "d1", "--meter", "sim-cs100a", "--yes"];
 
 #[test]
 fn acceptance_then_constancy_then_history_and_verify() {
@@ -76,6 +87,7 @@ fn acceptance_then_constancy_then_history_and_verify() {
     let change =
         v["verdicts"].as_array().unwrap().iter().find(|x| x["item"] == "lmax-change").unwrap();
     assert_eq!(change["result"], "pass", "compared with the acceptance record: {change}");
+    assert_eq!(change["basis"], "unsourced", "the site's own tolerance: {change}");
     let history = String::from_utf8(run(d, &["history", "d1"]).stdout).unwrap();
     assert_eq!(history.lines().count(), 3, "{history}");
     assert!(history.contains("acceptance") && history.contains("constancy"));
@@ -187,7 +199,8 @@ fn killed_at_random_points_100_times_no_reading_lost_or_duplicated() {
             assert!(now.contains_key(step), "step {step} was lost from {}", path.display());
         }
         readings_seen = readings_seen.max(now.len());
-        if finished.is_some() && status.success() {
+        // Finished with a verdict: PASS (0), FAIL (1) or INCOMPLETE (3).
+        if finished.is_some() && matches!(status.code(), Some(0 | 1 | 3)) {
             completed += 1;
             current = None;
             before.clear();
@@ -204,7 +217,8 @@ fn killed_at_random_points_100_times_no_reading_lost_or_duplicated() {
     }
     // Exactly one record per session, even when a kill came after the
     // record was written and the resume found it finalised.
-    let index = monqc::record::index(&monqc::store::Store::open(d).unwrap()).unwrap();
+    let index =
+        monqc::records::record::index(&monqc::records::store::Store::open(d).unwrap()).unwrap();
     let unrecorded: Vec<_> = sessions(d)
         .into_iter()
         .filter(|s| !index.iter().any(|e| s.ends_with(&e.session)))
@@ -216,7 +230,7 @@ fn killed_at_random_points_100_times_no_reading_lost_or_duplicated() {
     assert_eq!(unique.len(), index.len());
     for s in sessions(d) {
         let n = steps(&s);
-        assert_eq!(n.len(), 30, "{}: every step of the plan exactly once", s.display());
+        assert_eq!(n.len(), STEPS, "{}: every step of the plan exactly once", s.display());
     }
     eprintln!(
         "kills: {kills}, sessions: {}, most readings in a session: {readings_seen}, readings lost: 0, duplicated: 0",
@@ -241,7 +255,7 @@ fn meter_unplugged_mid_sequence_then_resumed() {
     assert!(done.contains_key("JIRA-BN01") && !done.contains_key("JIRA-BN18"), "{done:?}");
     let out = run(d, &["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(steps(&path).len(), 30);
+    assert_eq!(steps(&path).len(), STEPS);
 }
 
 /// Run `monqc ARGS` with writes limited to `kib` KiB (RLIMIT_FSIZE): writes
@@ -268,15 +282,15 @@ fn a_full_disk_stops_cleanly_and_the_session_resumes() {
     assert!(err.contains("File too large") && err.contains("monqc resume"), "{err}");
     let path = sessions(d).pop().unwrap();
     let before = steps(&path);
-    assert!(!before.is_empty() && before.len() < 30, "{before:?}");
+    assert!(!before.is_empty() && before.len() < STEPS, "{before:?}");
     // Still too small for the record: the readings are complete, the
     // record is not written, nothing partial is left, resume finalises.
     let resume = ["resume", path.to_str().unwrap(), "--yes", "--time-scale", "0.02"];
-    let out = run_with_file_limit(d, 14, &resume);
+    let out = run_with_file_limit(d, 32, &resume);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("finalise it with: monqc resume"), "{}", stderr(&out));
     let after = steps(&path);
-    assert_eq!(after.len(), 30);
+    assert_eq!(after.len(), STEPS);
     assert!(before.keys().all(|k| after.contains_key(k)));
     let leftovers: Vec<_> = std::fs::read_dir(d.join("records"))
         .unwrap()
@@ -340,7 +354,35 @@ fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
         .output()
         .expect("xvfb-run (package xvfb, installed by .ci/run)");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(steps(&sessions(d).pop().unwrap()).len(), 30);
+    assert_eq!(steps(&sessions(d).pop().unwrap()).len(), STEPS);
+}
+
+/// Issue 11 item 5: a 10-bit session shown on Xvfb's 8-bit surface is
+/// recorded as such, in the journal and in the verdict.
+#[test]
+fn a_10_bit_session_on_an_8_bit_surface_is_recorded_as_such() {
+    let dir = site();
+    let d = dir.path();
+    let add = ["displays", "add", "--id", "d10", "--grade", "1a", "--bits", "10", "--simulated"];
+    assert_eq!(run(d, &add).status.code(), Some(0));
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x1024x24", env!("CARGO_BIN_EXE_monqc")])
+        .args(["run", "constancy", "--display", "d10", "--meter", "sim", "--yes"])
+        .args(["--window", "--json"])
+        .env("MONQC_DATA_DIR", d)
+        .output()
+        .expect("xvfb-run (package xvfb, installed by .ci/run)");
+    // No acceptance record to compare with: INCOMPLETE.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let journal = std::fs::read_to_string(sessions(d).pop().unwrap()).unwrap();
+    let surface = journal.lines().find(|l| l.contains(r#""kind":"surface""#)).expect("journalled");
+    assert!(surface.contains(r#""output_bits":8"#), "{surface}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = v["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains("10-bit patterns were shown on a 8-bit")),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -389,5 +431,49 @@ fn an_operator_at_the_terminal_answers_and_can_stop_and_resume() {
     assert_eq!(steps(&path).len(), 5, "the five judgements are journalled");
     let out = run(d, &["resume", path.to_str().unwrap(), "--yes"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(steps(&path).len(), 30);
+    assert_eq!(steps(&path).len(), STEPS);
+}
+
+/// REDTEAM W4 at the command line: `--baseline` naming another display's
+/// record is refused before the first reading (no session file is made);
+/// the automatic baseline skips a failed acceptance.
+#[test]
+fn a_wrong_baseline_is_refused_before_measuring() {
+    let dir = site();
+    let d = dir.path();
+    let add = ["displays", "add", "--id", "d2", "--grade", "1a", "--setup", "telescopic"];
+    assert_eq!(run(d, &[&add[..], &["--simulated"]].concat()).status.code(), Some(0));
+    let sim = ["--meter", "sim", "--yes", "--time-scale", "0.02"];
+    let out = run(d, &[&["run", "acceptance", "--display", "d2"][..], &sim].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let d2_record = monqc::records::record::index(&monqc::records::store::Store::open(d).unwrap())
+        .unwrap()[0]
+        .record
+        .clone();
+    let before = sessions(d).len();
+    let out = run(
+        d,
+        &[&["run", "constancy", "--display", "d1", "--baseline", &d2_record[..12]][..], &sim]
+            .concat(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is of display d2, not d1"), "{}", stderr(&out));
+    assert_eq!(sessions(d).len(), before, "refused before a session was started");
+    // d1 has no acceptance that passed: its constancy test says so up front
+    // and ends INCOMPLETE, never PASS.
+    let answers = d.join("answers.toml");
+    std::fs::write(
+        &answers,
+        "overall = \"pass\"\ngreyscale = \"fail: patch 3 merges with 4\"\nartefacts = \"pass\"\n\
+         flicker = \"pass\"\nuniformity = \"pass\"\n",
+    )
+    .unwrap();
+    let failed = ["run", "acceptance", "--display", "d1", "--meter", "sim", "--answers"];
+    let out = run(d, &[&failed[..], &[answers.to_str().unwrap(), "--time-scale", "0.02"]].concat());
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = run(d, &[&["run", "constancy", "--display", "d1"][..], &sim, &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no acceptance record that passed"), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["baseline"], serde_json::Value::Null, "the failed acceptance is no baseline");
 }

@@ -4,9 +4,10 @@
 //! Listing never writes to a port. Many meters sit behind the same FTDI
 //! bridge (0403:6001) as countless unrelated gadgets, and a foreign probe
 //! can upset an instrument: at 9600 baud a K-10 answers Argyll's
-//! Spectrolino probe with its whole calibration list (METERS.md §2.2.1). A
-//! meter's own harmless identify command is sent only when the user names
-//! the meter kind and the port explicitly (`meters identify KIND:PORT`).
+//! Spectrolino probe with its whole calibration list (PROTOCOLS.md, "Every
+//! serial family"). A meter's own harmless identify command is sent only
+//! when the user names the meter kind and the port explicitly (`meters
+//! identify KIND:PORT`).
 
 use crate::{MeterError, MeterKind};
 
@@ -46,8 +47,8 @@ pub struct UsbRule {
     pub vid: Option<u16>,
     /// Product ID to match, if any.
     pub pid: Option<u16>,
-    /// Text to find (case-insensitive) in the manufacturer or product
-    /// string, if any.
+    /// Text to find (case-insensitive) in the manufacturer, product or
+    /// serial-number string, if any.
     pub text: Option<&'static str>,
     /// The meters the rule points to.
     pub kinds: &'static [MeterKind],
@@ -55,10 +56,22 @@ pub struct UsbRule {
     pub source: &'static str,
 }
 
-const FTDI_METERS: &[MeterKind] =
-    &[MeterKind::Cl200a, MeterKind::T10a, MeterKind::Mavo, MeterKind::K10];
 const RS232_METERS: &[MeterKind] =
     &[MeterKind::Ls100, MeterKind::Ls110, MeterKind::Cs100a, MeterKind::Pr650];
+/// Any FTDI device: an FTDI-based meter (whatever its product ID: FT-X
+/// chips use 6015, FT2232 6010) or an FTDI USB-RS232 adapter with an RS-232
+/// meter behind it (audit finding 11, PROTOCOLS.md).
+const ANY_FTDI: &[MeterKind] = &[
+    MeterKind::Cl200a,
+    MeterKind::T10a,
+    MeterKind::Mavo,
+    MeterKind::K10,
+    MeterKind::Ls100,
+    MeterKind::Ls110,
+    MeterKind::Cs100a,
+    MeterKind::Pr650,
+];
+const PR_USB: &[MeterKind] = &[MeterKind::Pr655, MeterKind::Pr670];
 
 /// The identification table, most specific rules first. String rules win
 /// over ID rules: a bare FTDI ID says only "some FTDI device".
@@ -68,35 +81,38 @@ pub const USB_RULES: &[UsbRule] = &[
         pid: None,
         text: Some("mavo"),
         kinds: &[MeterKind::Mavo],
-        source: "Gossen MAVO-USB is an FTDI bridge (vendor document, METERS.md §3.2); name in the strings [A]",
+        source: "Gossen MAVO-USB is an FTDI bridge (vendor document [V]); name in the strings [A]",
     },
     UsbRule {
         vid: None,
         pid: None,
         text: Some("gossen"),
         kinds: &[MeterKind::Mavo],
-        source: "Gossen in the strings (METERS.md §5 table) [A]",
+        source: "Gossen in the strings; the C# library's test port tty.usbserial-00gossen \
+                 suggests the FTDI serial-number string carries it [A]",
     },
     UsbRule {
         vid: None,
         pid: None,
         text: Some("klein"),
         kinds: &[MeterKind::K10],
-        source: "Klein K-10-A is an FTDI FT232R (METERS.md §3.5 [O]); name in the strings [A]",
+        source: "Klein K-10-A is an FTDI FT232R (Argyll's documentation [O]); name in the strings [A]",
     },
     UsbRule {
         vid: None,
         pid: None,
         text: Some("photo research"),
-        kinds: &[MeterKind::Pr655, MeterKind::Pr670],
-        source: "USB-CDC manufacturer \"Photo Research Inc\" (METERS.md §3.4 [O2])",
+        kinds: PR_USB,
+        source: "\"Photo Research Inc\" is the manufacturer Windows Device Manager shows \
+                 (PsychoPy's finder [O]); the USB descriptor strings Linux reads are not known",
     },
     UsbRule {
         vid: None,
         pid: None,
         text: Some("pri instrument"),
-        kinds: &[MeterKind::Pr655, MeterKind::Pr670],
-        source: "USB-CDC description \"PRI Instrument\" (METERS.md §3.4 [O2])",
+        kinds: PR_USB,
+        source: "\"PRI Instrument (COMx)\" is the name Windows Device Manager shows \
+                 (PsychoPy's finder [O]); the USB descriptor strings Linux reads are not known",
     },
     UsbRule {
         vid: None,
@@ -109,16 +125,17 @@ pub const USB_RULES: &[UsbRule] = &[
         vid: Some(0x0403),
         pid: Some(0x6001),
         text: None,
-        kinds: FTDI_METERS,
-        source: "FTDI FT232R default ID: CL-200A/T-10A (METERS.md §3.3 [O2]), MAVO-USB (§3.2 [V]), K-10-A (§3.5 [O]); \
-                 also a common USB-RS232 adapter",
+        kinds: ANY_FTDI,
+        source: "FTDI FT232R default ID: CL-200A/T-10A (a libftdi T-10A example [O]), MAVO-USB ([V]), \
+                 K-10-A ([O]); also a common USB-RS232 adapter for an RS-232 meter",
     },
     UsbRule {
         vid: Some(0x0403),
         pid: None,
         text: None,
-        kinds: RS232_METERS,
-        source: "other FTDI USB-RS232 adapter [A]",
+        kinds: ANY_FTDI,
+        source: "an FTDI device with another product ID: an FTDI-based meter (newer FT-X chips) \
+                 or an FTDI USB-RS232 adapter [A]",
     },
     UsbRule {
         vid: Some(0x067B),
@@ -143,12 +160,14 @@ pub const USB_RULES: &[UsbRule] = &[
     },
 ];
 
-/// Which meters a USB identity may be, and the rule that said so.
+/// Which meters a USB identity may be, and the rule that said so. The
+/// manufacturer, product and serial-number strings are all searched.
 pub fn classify(usb: &UsbIdentity) -> (Vec<MeterKind>, &'static str) {
     let strings = format!(
-        "{} {}",
+        "{} {} {}",
         usb.manufacturer.as_deref().unwrap_or(""),
-        usb.product.as_deref().unwrap_or("")
+        usb.product.as_deref().unwrap_or(""),
+        usb.serial.as_deref().unwrap_or("")
     )
     .to_ascii_lowercase();
     let matches = |r: &UsbRule| {
@@ -160,6 +179,28 @@ pub fn classify(usb: &UsbIdentity) -> (Vec<MeterKind>, &'static str) {
         Some(rule) => (rule.kinds.to_vec(), rule.source),
         None => (Vec::new(), "no known meter uses this USB device"),
     }
+}
+
+/// [`classify`], then the port's name: a USB CDC-ACM port (`/dev/ttyACM*`
+/// on Linux, `/dev/cu.usbmodem*` on macOS, where public drivers open the
+/// PR-655/670 \[O\]) that nothing else claims may be a PR-655/670 \[A\].
+pub fn classify_port(port: &str, usb: &UsbIdentity) -> (Vec<MeterKind>, &'static str) {
+    let (kinds, reason) = classify(usb);
+    if !kinds.is_empty() {
+        return (kinds, reason);
+    }
+    let name = port.rsplit('/').next().unwrap_or(port);
+    if name.starts_with("ttyACM")
+        || name.starts_with("cu.usbmodem")
+        || name.starts_with("tty.usbmodem")
+    {
+        return (
+            PR_USB.to_vec(),
+            "a USB CDC-ACM port, as a PR-655/670 appears (macOS /dev/cu.usbmodem* in public \
+             drivers [O]; Linux /dev/ttyACM* [A])",
+        );
+    }
+    (kinds, reason)
 }
 
 /// Every serial port the OS reports, classified. Nothing is written to any
@@ -178,7 +219,7 @@ pub fn list_ports() -> Result<Vec<PortCandidate>, MeterError> {
                     manufacturer: info.manufacturer,
                     product: info.product,
                 };
-                let (candidates, reason) = classify(&usb);
+                let (candidates, reason) = classify_port(&p.port_name, &usb);
                 PortCandidate { port: p.port_name, usb: Some(usb), candidates, reason }
             }
             _ => PortCandidate {
@@ -210,9 +251,51 @@ mod tests {
         let (k, _) = classify(&usb(0x0403, 0x6001, "FTDI", "MAVO-MONITOR USB"));
         assert_eq!(k, vec![MeterKind::Mavo]);
         let (k, _) = classify(&usb(0x0403, 0x6001, "FTDI", "FT232R USB UART"));
-        assert_eq!(k, FTDI_METERS);
+        assert_eq!(&k[..4], [MeterKind::Cl200a, MeterKind::T10a, MeterKind::Mavo, MeterKind::K10]);
         let (k, _) = classify(&usb(0x1234, 0x0001, "Photo Research Inc", "PR-670"));
         assert_eq!(k, vec![MeterKind::Pr655, MeterKind::Pr670]);
+    }
+
+    /// Audit finding 11 (PROTOCOLS.md): an FTDI meter with another product
+    /// ID is still offered as that meter.
+    #[test]
+    fn any_ftdi_product_id_may_be_an_ftdi_meter() {
+        for pid in [0x6001, 0x6015, 0x6010, 0x6014] {
+            let (k, _) = classify(&usb(0x0403, pid, "FTDI", "FT230X Basic UART"));
+            for meter in [
+                MeterKind::Mavo,
+                MeterKind::K10,
+                MeterKind::Cl200a,
+                MeterKind::T10a,
+                MeterKind::Ls100,
+            ] {
+                assert!(k.contains(&meter), "{pid:04x}: {meter} missing from {k:?}");
+            }
+        }
+    }
+
+    /// Audit finding 11: the serial-number string is matched too (macOS
+    /// names an FTDI port after it: tty.usbserial-00gossen).
+    #[test]
+    fn the_serial_number_string_is_matched() {
+        let mut id = usb(0x0403, 0x6001, "FTDI", "FT232R USB UART");
+        id.serial = Some("00gossen".into());
+        assert_eq!(classify(&id).0, vec![MeterKind::Mavo]);
+        id.serial = Some("KLEIN001".into());
+        assert_eq!(classify(&id).0, vec![MeterKind::K10]);
+    }
+
+    #[test]
+    fn a_cdc_acm_port_may_be_a_pr655_or_pr670() {
+        let id = usb(0x1234, 0x5678, "", "");
+        assert_eq!(classify_port("/dev/ttyACM0", &id).0, vec![MeterKind::Pr655, MeterKind::Pr670]);
+        assert_eq!(
+            classify_port("/dev/cu.usbmodem1411", &id).0,
+            vec![MeterKind::Pr655, MeterKind::Pr670]
+        );
+        assert!(classify_port("/dev/ttyUSB0", &id).0.is_empty());
+        // The Windows Device Manager names still match where they appear.
+        assert!(classify(&usb(0x1234, 1, "", "PRI Instrument (COM4)")).1.contains("Windows"));
     }
 
     #[test]

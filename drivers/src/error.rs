@@ -27,6 +27,17 @@ pub enum MeterErrorKind {
     PermissionDenied,
     /// The meter reported a fault of its own (memory error, flat battery).
     Device,
+    /// The meter needs the operator to do something first (move the
+    /// diffuser, calibrate); the error's text says what.
+    NeedsOperator,
+    /// The light changed while the meter measured (flicker, a source not
+    /// constant).
+    UnstableSource,
+    /// The meter measured another quantity than the one asked for (a
+    /// cosine receptor fitted when luminance was asked).
+    WrongQuantity,
+    /// The meter reported a value without its calibration applied.
+    Uncalibrated,
 }
 
 /// Why a meter could not give a reading.
@@ -45,16 +56,21 @@ pub enum MeterError {
     #[error("the meter is busy or in use by another program: {0}")]
     Busy(String),
     /// The light is above the meter's range.
-    #[error("over range: the light is more than the meter can measure{}", limit_text(*.limit))]
+    #[error("over range: the light is more than the meter can measure{}{}", limit_text(*.limit), said_text(.said))]
     OverRange {
         /// The range limit, in the quantity's unit, when known.
         limit: Option<f64>,
+        /// The meter's own words (its status code or message); empty when
+        /// the driver inferred the condition.
+        said: String,
     },
     /// The light is below the meter's range.
-    #[error("under range: the light is less than the meter can measure{}", limit_text(*.limit))]
+    #[error("under range: the light is less than the meter can measure{}{}", limit_text(*.limit), said_text(.said))]
     UnderRange {
         /// The range limit, in the quantity's unit, when known.
         limit: Option<f64>,
+        /// The meter's own words; empty when the driver inferred it.
+        said: String,
     },
     /// The reply did not follow the protocol (bad frame, check code, number).
     #[error("protocol error: {0}")]
@@ -78,6 +94,33 @@ pub enum MeterError {
     /// The meter reported a fault of its own; the text names the meter's code.
     #[error("the meter reported a fault: {0}")]
     Device(String),
+    /// The meter needs the operator before it can measure; the text says
+    /// what to do and keeps the meter's own words.
+    #[error("the meter needs the operator: {0}")]
+    NeedsOperator(String),
+    /// The light changed during the measurement; the text keeps the
+    /// meter's words.
+    #[error("the light was not steady while the meter measured: {0}")]
+    UnstableSource(String),
+    /// The meter measured another quantity than the one asked for.
+    #[error("the meter measured the wrong quantity: {0}")]
+    WrongQuantity(String),
+    /// The meter reported an uncalibrated value, which must not be used.
+    #[error("the meter reported an uncalibrated value: {0}")]
+    Uncalibrated(String),
+    /// A meter program stopped making progress and was stopped at the end
+    /// of the time budget; `output` is what it had printed, for the user.
+    #[error("no result within {after:?}; the meter's program last said: {output}")]
+    Stalled {
+        /// The budget that ran out.
+        after: Duration,
+        /// What the program printed, verbatim (trimmed).
+        output: String,
+    },
+}
+
+fn said_text(said: &str) -> String {
+    if said.is_empty() { String::new() } else { format!(" (meter said: {said})") }
 }
 
 fn limit_text(limit: Option<f64>) -> String {
@@ -99,6 +142,21 @@ impl MeterError {
             Self::Disconnected(_) => MeterErrorKind::Disconnected,
             Self::PermissionDenied(_) => MeterErrorKind::PermissionDenied,
             Self::Device(_) => MeterErrorKind::Device,
+            Self::NeedsOperator(_) => MeterErrorKind::NeedsOperator,
+            Self::UnstableSource(_) => MeterErrorKind::UnstableSource,
+            Self::WrongQuantity(_) => MeterErrorKind::WrongQuantity,
+            Self::Uncalibrated(_) => MeterErrorKind::Uncalibrated,
+            Self::Stalled { .. } => MeterErrorKind::Timeout,
         }
+    }
+
+    /// Over range, with the meter's own words.
+    pub fn over_range(said: impl Into<String>) -> Self {
+        Self::OverRange { limit: None, said: said.into() }
+    }
+
+    /// Under range, with the meter's own words.
+    pub fn under_range(said: impl Into<String>) -> Self {
+        Self::UnderRange { limit: None, said: said.into() }
     }
 }

@@ -13,27 +13,39 @@ mod error;
 mod reading;
 mod sim;
 
+pub mod check;
 pub mod discovery;
+pub mod duplex;
+pub mod exchange;
 pub mod gossen_mavo;
 pub mod klein_k10;
 pub mod konica_cl;
 pub mod konica_ls;
 pub mod link;
+pub mod performance;
 pub mod photo_research;
 mod selector;
 mod settle;
 mod simulated;
 pub mod spotread;
+pub mod transcript;
 pub mod twin;
 
 pub use error::{MeterError, MeterErrorKind};
-pub use reading::{Capabilities, Chromaticity, DeviceInfo, Quantity, Reading, Validity};
+pub use reading::{
+    Capabilities, Chromaticity, DeviceInfo, FlagKind, Flags, MeterFlag, Quantity, Reading, Validity,
+};
 pub use selector::{MeterKind, MeterSelector, SelectorError};
-pub use settle::{SettleRule, Settled, settle};
+pub use settle::{SettleBasis, SettleRule, Settled, Settler, settle};
 pub use sim::{Scene, SceneCell, SimulatedPhotometer, Stimulus};
-pub use simulated::{SIMULATED_KINDS, SimOptions, SimulatedMeter, open_simulated, spawn_simulated};
+pub use simulated::{
+    SIMULATED_KINDS, SimOptions, SimTransport, SimulatedMeter, open_simulated, spawn_simulated,
+    spawn_simulated_recorded,
+};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use transcript::{Recorder, Replay, ReplayProgress, Transcript};
 
 /// A request for one measurement.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -85,15 +97,70 @@ pub trait Photometer {
         request: &MeasureRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Reading, MeterError>;
+
+    /// The light in front of the meter changed at `at` (a new pattern was
+    /// shown). The next reading must use only light from after that
+    /// moment: a meter that samples on its own clock (MAVO, T-10A) waits
+    /// for a sample that started after it. Meters that start integrating
+    /// on command need nothing, which is the default.
+    fn light_changed(&mut self, _at: Instant) {}
+
+    /// Send a deliberately wrong but harmless command and say whether the
+    /// meter's error reply was understood: a first-contact check that the
+    /// driver reads this meter's errors, not only its values.
+    fn error_probe(&mut self) -> Result<ErrorProbe, MeterError> {
+        Ok(ErrorProbe::NotAvailable(
+            "no harmless wrong command is documented for this meter".into(),
+        ))
+    }
+}
+
+/// What [`Photometer::error_probe`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ErrorProbe {
+    /// The meter answered the wrong command.
+    Answered {
+        /// What was sent, as text.
+        sent: String,
+        /// The meter's reply, as text.
+        reply: String,
+        /// Whether the reply is the error the protocol documents for it.
+        understood: bool,
+    },
+    /// The family has no safe wrong command to send; the text says why.
+    NotAvailable(String),
+}
+
+/// How to open a meter.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Record every byte exchanged with the meter into this transcript.
+    pub transcript: Option<Recorder>,
 }
 
 /// Open the meter a selector names. A `sim-KIND` selector gets a twin that
 /// looks at a steady 120 cd/m² D65 field under 50 lx.
 pub fn open(selector: &MeterSelector) -> Result<Box<dyn Photometer + Send>, MeterError> {
+    open_with(selector, &OpenOptions::default())
+}
+
+/// [`open`], with options (a transcript of every byte).
+pub fn open_with(
+    selector: &MeterSelector,
+    options: &OpenOptions,
+) -> Result<Box<dyn Photometer + Send>, MeterError> {
+    let recorder = options.transcript.clone();
     match selector {
-        MeterSelector::Serial { kind, port } => open_serial(*kind, port, 1.0),
+        MeterSelector::Serial { kind, port } => {
+            let link = link::Link::open_recorded(port, &port_settings(*kind)?, recorder)?;
+            open_on_link(*kind, link, 1.0)
+        }
         MeterSelector::Spotread { display_type } => {
-            Ok(Box::new(spotread::Spotread::find(display_type.clone())?))
+            let mut bridge = spotread::Spotread::find(display_type.clone())?;
+            if let Some(r) = recorder {
+                bridge = bridge.with_recorder(r);
+            }
+            Ok(Box::new(bridge))
         }
         MeterSelector::Simulated(kind) => {
             let scene = std::sync::Arc::new(SceneCell::new(Stimulus {
@@ -101,39 +168,73 @@ pub fn open(selector: &MeterSelector) -> Result<Box<dyn Photometer + Send>, Mete
                 chromaticity: Chromaticity { x: 0.3127, y: 0.3290 },
                 illuminance_lx: 50.0,
             }));
-            Ok(Box::new(spawn_simulated(*kind, scene, 1, SimOptions::default())?))
+            Ok(Box::new(spawn_simulated_recorded(
+                *kind,
+                scene,
+                1,
+                SimOptions::default(),
+                recorder,
+            )?))
         }
     }
 }
 
-/// Open a serial meter of `kind` on `port`. `time_scale` shortens the
-/// driver's own waits for a meter's update cycle, for twins run faster than
-/// real time; it is 1.0 for real instruments.
-pub(crate) fn open_serial(
-    kind: MeterKind,
-    port: &str,
-    time_scale: f64,
-) -> Result<Box<dyn Photometer + Send>, MeterError> {
+/// The line settings of a serial meter kind.
+pub fn port_settings(kind: MeterKind) -> Result<link::PortSettings, MeterError> {
     Ok(match kind {
-        MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => {
-            Box::new(konica_ls::KonicaLs::open(port, simulated::ls_model(kind))?)
-        }
-        MeterKind::Cl200a => Box::new(
-            konica_cl::KonicaCl::open(port, konica_cl::Model::Cl200a)?.with_time_scale(time_scale),
-        ),
-        MeterKind::T10a => Box::new(
-            konica_cl::KonicaCl::open(port, konica_cl::Model::T10a)?.with_time_scale(time_scale),
-        ),
-        MeterKind::Mavo => {
-            Box::new(gossen_mavo::GossenMavo::open(port)?.with_time_scale(time_scale))
-        }
-        MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => Box::new(
-            photo_research::PhotoResearch::open(port, simulated::pr_model(kind))?
-                .with_time_scale(time_scale),
-        ),
-        MeterKind::K10 => Box::new(klein_k10::KleinK10::open(port)?),
+        MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => konica_ls::codec::PORT,
+        MeterKind::Cl200a | MeterKind::T10a => konica_cl::codec::PORT,
+        MeterKind::Mavo => gossen_mavo::codec::PORT,
+        MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => photo_research::codec::PORT,
+        MeterKind::K10 => klein_k10::codec::PORT,
         MeterKind::Spotread => {
             return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
         }
     })
+}
+
+/// The driver of a serial meter of `kind`, talking over `link`.
+/// `time_scale` shortens the driver's own protocol waits, for twins run
+/// faster than real time and for replays; it is 1.0 for real instruments.
+pub fn open_on_link(
+    kind: MeterKind,
+    link: link::Link,
+    time_scale: f64,
+) -> Result<Box<dyn Photometer + Send>, MeterError> {
+    Ok(match kind {
+        MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => {
+            Box::new(konica_ls::KonicaLs::new(link, simulated::ls_model(kind)))
+        }
+        MeterKind::Cl200a => Box::new(
+            konica_cl::KonicaCl::new(link, konica_cl::Model::Cl200a).with_time_scale(time_scale),
+        ),
+        MeterKind::T10a => Box::new(
+            konica_cl::KonicaCl::new(link, konica_cl::Model::T10a).with_time_scale(time_scale),
+        ),
+        MeterKind::Mavo => Box::new(gossen_mavo::GossenMavo::new(link).with_time_scale(time_scale)),
+        MeterKind::Pr650 | MeterKind::Pr655 | MeterKind::Pr670 => Box::new(
+            photo_research::PhotoResearch::new(link, simulated::pr_model(kind))
+                .with_time_scale(time_scale),
+        ),
+        MeterKind::K10 => Box::new(klein_k10::KleinK10::new(link).with_time_scale(time_scale)),
+        MeterKind::Spotread => {
+            return Err(MeterError::Unsupported("spotread is not a serial meter".into()));
+        }
+    })
+}
+
+/// A driver of `kind` fed by a recorded transcript instead of a meter: it
+/// must send exactly the recorded bytes and gets the recorded replies. The
+/// returned progress says whether the whole transcript was played.
+/// `time_scale` scales the driver's own protocol waits (0.0 skips them).
+pub fn open_replay(
+    kind: MeterKind,
+    transcript: &Transcript,
+    time_scale: f64,
+) -> Result<(Box<dyn Photometer + Send>, ReplayProgress), MeterError> {
+    let replay = Replay::new(transcript);
+    let progress = replay.progress();
+    let name = transcript.header("meter").unwrap_or("replay").to_owned();
+    let link = link::Link::over(Box::new(replay), &name, &port_settings(kind)?, None);
+    Ok((open_on_link(kind, link, time_scale)?, progress))
 }

@@ -3,8 +3,15 @@
 //! terminator or by length with leftover bytes kept for the next frame.
 //!
 //! Drivers never rely on one `read()` returning one reply: a read can end in
-//! the middle of a frame or carry the start of the next one (METERS.md §6.2),
-//! and FTDI bridges deliver replies in 16 ms chunks (METERS.md §2.2.3).
+//! the middle of a frame or carry the start of the next one, and FTDI
+//! bridges deliver replies in chunks up to 16 ms apart (PROTOCOLS.md,
+//! "Every serial family").
+//!
+//! The bytes travel through a [`Transport`]: a real serial port
+//! ([`SerialTransport`]), one end of an in-memory duplex for simulated
+//! meters on any platform ([`crate::duplex`]), or a recorded transcript
+//! being replayed ([`crate::transcript::Replay`]). A [`Link`] can record
+//! every byte both ways into a [`crate::transcript::Recorder`].
 
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
@@ -12,11 +19,12 @@ use std::time::{Duration, Instant};
 use serialport::{DataBits, FlowControl, Parity, SerialPort, StopBits};
 
 use crate::MeterError;
+use crate::transcript::Recorder;
 
-/// Line settings of one instrument family (METERS.md §2.1).
+/// Line settings of one instrument family (PROTOCOLS.md, per family).
 ///
-/// A pseudo-terminal ignores all of these, so each family asserts its
-/// constant against METERS.md in a unit test instead.
+/// A pseudo-terminal or an in-memory link ignores all of these, so each
+/// family asserts its constant against PROTOCOLS.md in a unit test instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PortSettings {
     /// Baud rate.
@@ -32,6 +40,31 @@ pub struct PortSettings {
     pub assert_rts_dtr: bool,
 }
 
+impl std::fmt::Display for PortSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bits = match self.data_bits {
+            DataBits::Five => 5,
+            DataBits::Six => 6,
+            DataBits::Seven => 7,
+            DataBits::Eight => 8,
+        };
+        let parity = match self.parity {
+            Parity::None => "no",
+            Parity::Odd => "odd",
+            Parity::Even => "even",
+        };
+        let stop = match self.stop_bits {
+            StopBits::One => 1,
+            StopBits::Two => 2,
+        };
+        write!(f, "{} baud, {bits} data bits, {parity} parity, {stop} stop bits", self.baud)?;
+        if self.assert_rts_dtr {
+            f.write_str(", RTS and DTR raised")?;
+        }
+        Ok(())
+    }
+}
+
 /// How often a waiting read reports that it is still waiting.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
@@ -39,20 +72,30 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 /// a terminator mean the port carries something else.
 pub const MAX_FRAME_BYTES: usize = 4096;
 
-/// An open serial port with a receive buffer.
-pub struct Link {
-    port: Box<dyn SerialPort>,
-    name: String,
-    pending: Vec<u8>,
-}
+/// Something bytes travel through: a serial port, an in-memory duplex, or a
+/// transcript being replayed.
+pub trait Transport: Send {
+    /// Write all of `bytes` and wait until they have left.
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()>;
 
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link").field("name", &self.name).finish_non_exhaustive()
+    /// Read whatever is available into `buf`, waiting at most `timeout`
+    /// for the first byte. Returns `Ok(0)` when the other end has closed,
+    /// and an error of kind [`io::ErrorKind::TimedOut`] when nothing came.
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
+
+    /// Drop anything received and not yet read.
+    fn clear_input(&mut self);
+
+    /// Raise or lower RTS and DTR, where the transport has modem lines.
+    fn set_modem_lines(&mut self, _rts: bool, _dtr: bool) -> io::Result<()> {
+        Ok(())
     }
 }
 
-impl Link {
+/// A real serial port (or a pseudo-terminal) through the `serialport` crate.
+pub struct SerialTransport(Box<dyn SerialPort>);
+
+impl SerialTransport {
     /// Open `path` exclusively with `settings`.
     pub fn open(path: &str, settings: &PortSettings) -> Result<Self, MeterError> {
         let port = serialport::new(path, settings.baud)
@@ -63,49 +106,128 @@ impl Link {
             .timeout(Duration::from_millis(100))
             .open()
             .map_err(|e| open_error(path, e))?;
-        let mut link = Self { port, name: path.to_owned(), pending: Vec::new() };
+        Ok(Self(port))
+    }
+
+    /// Wrap a port opened elsewhere.
+    pub fn from_port(port: Box<dyn SerialPort>) -> Self {
+        Self(port)
+    }
+}
+
+impl Transport for SerialTransport {
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.0.write_all(bytes)?;
+        self.0.flush()
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        // `set_timeout` only stores a value on Unix; poll() then returns as
+        // soon as a byte arrives, so this is not a fixed wait.
+        self.0.set_timeout(timeout).map_err(io::Error::from)?;
+        self.0.read(buf)
+    }
+
+    fn clear_input(&mut self) {
+        self.0.clear(serialport::ClearBuffer::Input).ok();
+    }
+
+    fn set_modem_lines(&mut self, rts: bool, dtr: bool) -> io::Result<()> {
+        self.0.write_request_to_send(rts).map_err(io::Error::from)?;
+        self.0.write_data_terminal_ready(dtr).map_err(io::Error::from)
+    }
+}
+
+/// An open transport with a receive buffer.
+pub struct Link {
+    transport: Box<dyn Transport>,
+    name: String,
+    pending: Vec<u8>,
+    recorder: Option<Recorder>,
+}
+
+impl std::fmt::Debug for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl Link {
+    /// Open the serial port `path` exclusively with `settings`.
+    pub fn open(path: &str, settings: &PortSettings) -> Result<Self, MeterError> {
+        Self::open_recorded(path, settings, None)
+    }
+
+    /// [`Link::open`], recording every byte into `recorder` when given.
+    pub fn open_recorded(
+        path: &str,
+        settings: &PortSettings,
+        recorder: Option<Recorder>,
+    ) -> Result<Self, MeterError> {
+        let transport = SerialTransport::open(path, settings)?;
+        let mut link = Self::over(Box::new(transport), path, settings, recorder);
+        // A freshly opened port may hold bytes from before we owned it.
+        link.transport.clear_input();
+        Ok(link)
+    }
+
+    /// A link over any transport, named `name`, with the family's
+    /// `settings` (applied where the transport has modem lines, and
+    /// written to the transcript).
+    pub fn over(
+        transport: Box<dyn Transport>,
+        name: &str,
+        settings: &PortSettings,
+        recorder: Option<Recorder>,
+    ) -> Self {
+        let mut link = Self { transport, name: name.to_owned(), pending: Vec::new(), recorder };
+        if let Some(r) = &link.recorder {
+            r.port(name, settings);
+        }
         if settings.assert_rts_dtr {
             // A pseudo-terminal has no modem lines and refuses the ioctl; a
             // real adapter accepts it. Failing here would make the meter
             // untestable without hardware, and a real port that refuses
             // RTS/DTR shows up as a no-reply timeout with its own hint.
-            let _ = link.port.write_request_to_send(true);
-            let _ = link.port.write_data_terminal_ready(true);
+            let _ = link.transport.set_modem_lines(true, true);
         }
-        link.port.clear(serialport::ClearBuffer::All).ok();
-        Ok(link)
+        link
     }
 
-    /// The port's name, as given to [`Link::open`].
+    /// The port's name, as given when opening.
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// Send bytes.
-    pub fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
-        self.port.write_all(bytes).map_err(|e| self.io_error(e))?;
-        // serialport reports a failed tcdrain without its errno; on a port
-        // we just wrote to, that failure is the device going away (EIO on a
-        // pulled USB adapter or a closed pty).
-        self.port.flush().map_err(|e| MeterError::Disconnected(format!("{}: {e}", self.name)))
+    /// The recorder this link writes to, if any.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
     }
 
-    /// Send bytes one at a time with `gap` between them, for meters whose
-    /// firmware drops characters that arrive back to back (PR-655/670).
-    pub fn send_paced(&mut self, bytes: &[u8], gap: Duration) -> Result<(), MeterError> {
-        for (i, b) in bytes.iter().enumerate() {
-            if i > 0 {
-                std::thread::sleep(gap);
-            }
-            self.send(std::slice::from_ref(b))?;
+    /// Send bytes.
+    pub fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
+        if let Some(r) = &self.recorder {
+            r.sent(bytes);
         }
-        Ok(())
+        self.transport.write_all(bytes).map_err(|e| {
+            // serialport reports a failed tcdrain without its errno; on a
+            // port we just wrote to, that failure is the device going away
+            // (EIO on a pulled USB adapter or a closed pty).
+            if e.kind() == io::ErrorKind::Other {
+                MeterError::Disconnected(format!("{}: {e}", self.name))
+            } else {
+                self.io_error(e)
+            }
+        })
     }
 
     /// Forget anything received but not yet read (stale replies).
     pub fn discard_input(&mut self) {
+        if let Some(r) = &self.recorder {
+            r.cleared(&self.pending);
+        }
         self.pending.clear();
-        self.port.clear(serialport::ClearBuffer::Input).ok();
+        self.transport.clear_input();
     }
 
     /// Read up to and including the first `terminator`, waiting at most
@@ -164,6 +286,47 @@ impl Link {
         Ok(self.pending.drain(..len).collect())
     }
 
+    /// Read until `text` has arrived (returning everything up to and
+    /// including it), or until something arrived and then the line stayed
+    /// quiet for `quiet` (returning what arrived), waiting at most
+    /// `timeout` in all. For replies whose end is not marked (the PR-655's
+    /// answer to `PHOTO`, PROTOCOLS.md).
+    pub fn read_until_text_or_quiet(
+        &mut self,
+        text: &[u8],
+        quiet: Duration,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, MeterError> {
+        let deadline = Instant::now() + timeout;
+        let mut last_byte: Option<Instant> = (!self.pending.is_empty()).then(Instant::now);
+        loop {
+            if let Some(at) = find(&self.pending, text) {
+                return Ok(self.pending.drain(..at + text.len()).collect());
+            }
+            if let Some(t) = last_byte
+                && t.elapsed() >= quiet
+            {
+                return Ok(std::mem::take(&mut self.pending));
+            }
+            let before = self.pending.len();
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(MeterError::Timeout(timeout));
+            }
+            let slice = match last_byte {
+                Some(t) => quiet.saturating_sub(t.elapsed()).min(deadline - now),
+                None => deadline - now,
+            };
+            match self.fill_once(slice.max(Duration::from_millis(1))) {
+                Ok(()) => {}
+                Err(e) => return Err(e),
+            }
+            if self.pending.len() > before {
+                last_byte = Some(Instant::now());
+            }
+        }
+    }
+
     /// Whatever arrives within `timeout`, or nothing. For bridges that only
     /// need to know that the meter said *something*.
     pub fn read_any(&mut self, timeout: Duration) -> Result<Vec<u8>, MeterError> {
@@ -177,6 +340,32 @@ impl Link {
         Ok(std::mem::take(&mut self.pending))
     }
 
+    /// Read and drop everything that arrives until the line has been quiet
+    /// for `quiet`, for at most `limit`; returns what was dropped (a data
+    /// stream left running, a late reply).
+    pub fn drain(&mut self, quiet: Duration, limit: Duration) -> Result<Vec<u8>, MeterError> {
+        let end = Instant::now() + limit;
+        let mut dropped = std::mem::take(&mut self.pending);
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                break;
+            }
+            let before = self.pending.len();
+            self.fill_once(quiet.min(end - now))?;
+            if self.pending.len() == before {
+                break;
+            }
+            dropped.append(&mut self.pending);
+        }
+        if let Some(r) = &self.recorder
+            && !dropped.is_empty()
+        {
+            r.note(&format!("drained {} bytes", dropped.len()));
+        }
+        Ok(dropped)
+    }
+
     /// One read into the buffer, bounded by the deadline.
     fn fill(
         &mut self,
@@ -188,25 +377,31 @@ impl Link {
         if now >= deadline {
             return Err(MeterError::Timeout(budget));
         }
-        // `set_timeout` only stores a value on Unix; poll() then returns as
-        // soon as a byte arrives, so this is not a fixed wait.
-        let slice = (deadline - now).min(PROGRESS_INTERVAL);
-        self.port.set_timeout(slice).map_err(|e| MeterError::Io(e.into()))?;
+        let before = self.pending.len();
+        self.fill_once((deadline - now).min(PROGRESS_INTERVAL))?;
+        if self.pending.len() == before {
+            if Instant::now() >= deadline {
+                return Err(MeterError::Timeout(budget));
+            }
+            waiting();
+        }
+        Ok(())
+    }
+
+    /// One read of at most `slice`; a timeout is not an error here (the
+    /// buffer simply did not grow).
+    fn fill_once(&mut self, slice: Duration) -> Result<(), MeterError> {
         let mut buf = [0u8; 512];
-        match self.port.read(&mut buf) {
+        match self.transport.read(&mut buf, slice) {
             Ok(0) => Err(MeterError::Disconnected(format!("{} closed", self.name))),
             Ok(n) => {
+                if let Some(r) = &self.recorder {
+                    r.received(&buf[..n]);
+                }
                 self.pending.extend_from_slice(&buf[..n]);
                 Ok(())
             }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                if Instant::now() >= deadline {
-                    Err(MeterError::Timeout(budget))
-                } else {
-                    waiting();
-                    Ok(())
-                }
-            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
             Err(e) => Err(self.io_error(e)),
         }
@@ -215,6 +410,9 @@ impl Link {
     fn io_error(&self, e: io::Error) -> MeterError {
         if is_hangup(&e) {
             MeterError::Disconnected(format!("{}: {e}", self.name))
+        } else if e.kind() == io::ErrorKind::InvalidData {
+            // A replayed transcript that the driver left: the message says where.
+            MeterError::Protocol(format!("{}: {e}", self.name))
         } else {
             MeterError::Io(e)
         }
@@ -222,18 +420,28 @@ impl Link {
 }
 
 /// A hang-up as the OS reports it: POLLHUP (serialport's BrokenPipe), EOF,
-/// or EIO once the other end of a pty or a USB adapter is gone.
+/// or (on Unix) EIO once the other end of a pty or a USB adapter is gone.
 fn is_hangup(e: &io::Error) -> bool {
-    const EIO: i32 = 5;
-    matches!(
+    let kind = matches!(
         e.kind(),
         io::ErrorKind::BrokenPipe
             | io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::NotConnected
-    ) || e.raw_os_error() == Some(EIO)
-        || e.to_string().contains("Input/output error")
+    );
+    #[cfg(unix)]
+    let os = {
+        const EIO: i32 = 5;
+        e.raw_os_error() == Some(EIO) || e.to_string().contains("Input/output error")
+    };
+    // Windows reports a removed USB serial adapter as ERROR_ACCESS_DENIED (5)
+    // or ERROR_BAD_COMMAND (22) on the next read or write.
+    #[cfg(windows)]
+    let os = matches!(e.raw_os_error(), Some(5 | 22));
+    #[cfg(not(any(unix, windows)))]
+    let os = false;
+    kind || os
 }
 
 fn open_error(path: &str, e: serialport::Error) -> MeterError {
@@ -247,7 +455,7 @@ fn open_error(path: &str, e: serialport::Error) -> MeterError {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || haystack.len() < needle.len() {
         return None;
     }
@@ -274,7 +482,26 @@ mod tests {
             stop_bits: StopBits::One,
             assert_rts_dtr: false,
         };
-        let err = Link::open("/dev/monqc-no-such-port", &settings).unwrap_err();
+        #[cfg(unix)]
+        let missing = "/dev/monqc-no-such-port";
+        #[cfg(windows)]
+        let missing = "COM249";
+        let err = Link::open(missing, &settings).unwrap_err();
         assert_eq!(err.kind(), crate::MeterErrorKind::NotFound, "{err}");
+    }
+
+    #[test]
+    fn settings_print_for_people() {
+        let s = PortSettings {
+            baud: 4800,
+            data_bits: DataBits::Seven,
+            parity: Parity::Even,
+            stop_bits: StopBits::Two,
+            assert_rts_dtr: true,
+        };
+        assert_eq!(
+            s.to_string(),
+            "4800 baud, 7 data bits, even parity, 2 stop bits, RTS and DTR raised"
+        );
     }
 }

@@ -159,10 +159,16 @@ impl<S: Scene> Photometer for SimulatedPhotometer<S> {
             Quantity::Luminance => {
                 let l = stimulus.luminance_cd_m2;
                 if l > self.max_luminance_cd_m2 {
-                    return Err(MeterError::OverRange { limit: Some(self.max_luminance_cd_m2) });
+                    return Err(MeterError::OverRange {
+                        limit: Some(self.max_luminance_cd_m2),
+                        said: String::new(),
+                    });
                 }
                 if l < self.min_luminance_cd_m2 {
-                    return Err(MeterError::UnderRange { limit: Some(self.min_luminance_cd_m2) });
+                    return Err(MeterError::UnderRange {
+                        limit: Some(self.min_luminance_cd_m2),
+                        said: String::new(),
+                    });
                 }
                 (l * factor, Some(stimulus.chromaticity))
             }

@@ -1,19 +1,24 @@
-//! Simulated twins: devices that speak a meter family's bytes on the master
-//! side of a pseudo-terminal, so the real driver talks to them through the
-//! real `serialport` open, configure, read and write path (METERS.md §6.2).
+//! Simulated twins: devices that speak a meter family's bytes, so that the
+//! real driver talks to them through its real codec, framing and timeouts.
 //!
 //! A twin is a state machine ([`DeviceTwin`]) fed the bytes the host wrote;
-//! it answers with [`TwinAction`]s. [`spawn`] runs it in a thread. Faults
-//! that every family shares (silence, garbage, late replies, a hang-up in
-//! the middle of a reading) are injected here by [`Fault`], so each family
-//! only models its own protocol, error replies, range and timing.
+//! it answers with [`TwinAction`]s. The same twin runs on either side of:
+//! - a pseudo-terminal ([`spawn`], Unix only), so that the `serialport`
+//!   open, configure, read and write path runs as with a real meter;
+//! - an in-memory duplex ([`spawn_in_memory`], every platform), which is
+//!   what the simulated meters use on Windows, where there are no ptys.
+//!
+//! Faults that every family shares (silence, garbage, late replies, a
+//! hang-up in the middle of a reading) are injected here by [`Fault`], so
+//! each family only models its own protocol, error replies, range and
+//! timing.
 
-use std::io::{Read, Write};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::link::Transport;
 use crate::{MeterError, Scene, Stimulus};
 
 /// What a twin does in answer to input.
@@ -37,6 +42,25 @@ pub enum TwinAction {
 pub trait DeviceTwin: Send {
     /// Handle bytes the host wrote (any chunking; the twin buffers).
     fn on_input(&mut self, bytes: &[u8]) -> Vec<TwinAction>;
+
+    /// Called about every 20 ms while the host is silent, for meters that
+    /// talk on their own (a data stream left running).
+    fn on_idle(&mut self) -> Vec<TwinAction> {
+        Vec::new()
+    }
+}
+
+/// Which variant of a family's twin to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TwinVariant {
+    /// The twin as first written from the team's notes: it speaks the forms
+    /// the drivers were written for.
+    #[default]
+    Notes,
+    /// The strict twin: wherever the notes assumed a form, it speaks what
+    /// the public documents say instead (reply forms, first-contact
+    /// behaviour, status codes; PROTOCOLS.md lists each per family).
+    Documented,
 }
 
 /// A fault injected between the twin and the wire.
@@ -58,13 +82,13 @@ pub enum Fault {
     /// a cable pulled part-way through a sequence.
     HangUpAtReading(u32),
     /// Deliver every reply in pieces of this many bytes, 16 ms apart, as an
-    /// FTDI bridge with its default latency timer does (METERS.md §2.2.3).
+    /// FTDI bridge with its default latency timer does.
     Chunked(usize),
     /// Send only the first half of every reply, then nothing.
     Truncated,
 }
 
-/// The FTDI latency timer's default (METERS.md §2.2.3).
+/// The FTDI latency timer's default (PROTOCOLS.md, "Every serial family").
 const FTDI_LATENCY: Duration = Duration::from_millis(16);
 
 /// Counters a benchmark reads to compare wall time with the meter's own time.
@@ -96,7 +120,8 @@ pub struct TwinHandle {
 }
 
 impl TwinHandle {
-    /// The device path the driver opens (the pty's slave side).
+    /// The device path the driver opens (the pty's slave side), or
+    /// `memory:N` for an in-memory twin.
     pub fn path(&self) -> &str {
         &self.path
     }
@@ -118,9 +143,12 @@ impl Drop for TwinHandle {
 
 /// `TTYPort::pair()` is not thread-safe (serialport's own tests say so), so
 /// every pty in this process is made under one lock.
-static PTY_LOCK: Mutex<()> = Mutex::new(());
+#[cfg(unix)]
+static PTY_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Start `twin` on a new pseudo-terminal with `fault` injected.
+/// Start `twin` on a new pseudo-terminal with `fault` injected. The driver
+/// opens [`TwinHandle::path`] as it would a real port.
+#[cfg(unix)]
 pub fn spawn(twin: Box<dyn DeviceTwin>, fault: Fault) -> Result<TwinHandle, MeterError> {
     let (mut master, slave) = {
         let _guard = PTY_LOCK.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,6 +159,33 @@ pub fn spawn(twin: Box<dyn DeviceTwin>, fault: Fault) -> Result<TwinHandle, Mete
         .ok_or_else(|| MeterError::Io(std::io::Error::other("pty without a name")))?;
     serialport::SerialPort::set_timeout(&mut master, Duration::from_millis(20))
         .map_err(|e| MeterError::Io(std::io::Error::other(e.description)))?;
+    let end = crate::link::SerialTransport::from_port(Box::new(master));
+    // The pair's own slave handle stays open for the thread's life: with no
+    // slave fd open, reads on the master fail.
+    start(Box::new(end), twin, fault, path, Some(Box::new(slave)))
+}
+
+/// Start `twin` on an in-memory duplex with `fault` injected; returns the
+/// handle and the host's end, for [`crate::link::Link::over`]. Works on
+/// every platform.
+pub fn spawn_in_memory(
+    twin: Box<dyn DeviceTwin>,
+    fault: Fault,
+) -> Result<(TwinHandle, crate::duplex::DuplexEnd), MeterError> {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let (host, device) = crate::duplex::pair();
+    let name = format!("memory:{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let handle = start(Box::new(device), twin, fault, name, None)?;
+    Ok((handle, host))
+}
+
+fn start(
+    end: Box<dyn Transport>,
+    twin: Box<dyn DeviceTwin>,
+    fault: Fault,
+    path: String,
+    keep_alive: Option<Box<dyn Send>>,
+) -> Result<TwinHandle, MeterError> {
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(TwinStats::default());
     let thread = {
@@ -139,10 +194,8 @@ pub fn spawn(twin: Box<dyn DeviceTwin>, fault: Fault) -> Result<TwinHandle, Mete
         std::thread::Builder::new()
             .name(format!("twin {path}"))
             .spawn(move || {
-                // The pair's own slave handle stays open for the thread's
-                // life: with no slave fd open, reads on the master fail.
-                let _slave = slave;
-                serve(master, twin, fault, &stop, &stats);
+                let _keep_alive = keep_alive;
+                serve(end, twin, fault, &stop, &stats);
             })
             .map_err(MeterError::Io)?
     };
@@ -150,7 +203,7 @@ pub fn spawn(twin: Box<dyn DeviceTwin>, fault: Fault) -> Result<TwinHandle, Mete
 }
 
 fn serve(
-    mut master: serialport::TTYPort,
+    mut end: Box<dyn Transport>,
     mut twin: Box<dyn DeviceTwin>,
     fault: Fault,
     stop: &AtomicBool,
@@ -159,8 +212,8 @@ fn serve(
     let mut buf = [0u8; 512];
     let mut garbage = fastrand::Rng::with_seed(0x6A7B);
     let mut readings_started = 0u32;
-    // Hang-up faults end the twin (dropping the master is a hang-up for the
-    // driver's open slave fd) when the chosen reading starts.
+    // Hang-up faults end the twin (dropping its end is a hang-up for the
+    // driver) when the chosen reading starts.
     let mut hang_up_now = |fault: Fault| {
         readings_started += 1;
         match fault {
@@ -170,14 +223,14 @@ fn serve(
         }
     };
     while !stop.load(Ordering::Relaxed) {
-        let n = match master.read(&mut buf) {
+        let actions = match end.read(&mut buf, Duration::from_millis(20)) {
             Ok(0) => return,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => continue,
+            Ok(n) => twin.on_input(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => twin.on_idle(),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => return,
         };
-        for action in twin.on_input(&buf[..n]) {
+        for action in actions {
             match action {
                 TwinAction::Send(bytes) => match fault {
                     Fault::Silent => {}
@@ -185,27 +238,27 @@ fn serve(
                         let mut junk: Vec<u8> =
                             (0..bytes.len().max(8)).map(|_| garbage.u8(..)).collect();
                         junk.extend_from_slice(b"\r\n");
-                        let _ = master.write_all(&junk);
+                        let _ = end.write_all(&junk);
                     }
                     Fault::Late(d) => {
                         if !sleep_unless_stopped(d, stop) {
                             return;
                         }
-                        let _ = master.write_all(&bytes);
+                        let _ = end.write_all(&bytes);
                     }
                     Fault::Chunked(size) => {
                         for (i, piece) in bytes.chunks(size.max(1)).enumerate() {
                             if i > 0 && !sleep_unless_stopped(FTDI_LATENCY, stop) {
                                 return;
                             }
-                            let _ = master.write_all(piece);
+                            let _ = end.write_all(piece);
                         }
                     }
                     Fault::Truncated => {
-                        let _ = master.write_all(&bytes[..bytes.len() / 2]);
+                        let _ = end.write_all(&bytes[..bytes.len() / 2]);
                     }
                     Fault::None | Fault::HangUpMidReading | Fault::HangUpAtReading(_) => {
-                        let _ = master.write_all(&bytes);
+                        let _ = end.write_all(&bytes);
                     }
                 },
                 TwinAction::Integrate(d) => {

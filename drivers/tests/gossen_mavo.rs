@@ -1,5 +1,4 @@
 //! MAVO-USB driver against its twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 

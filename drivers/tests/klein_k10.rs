@@ -1,5 +1,4 @@
 //! K-10-A driver against its twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 
@@ -31,7 +30,8 @@ fn averages_more_readings_in_the_dark() {
     let r = luminance(&mut meter, BUDGET).unwrap();
     assert!(close(r.value, 0.1, 0.01));
     assert_eq!(r.raw.len(), 15 * readings_to_average(0.1));
-    assert_eq!(meter.twin().stats().integrations(), 20);
+    // 20 averaged, and the one discarded first as Klein's library does.
+    assert_eq!(meter.twin().stats().integrations(), 21);
 }
 
 #[test]

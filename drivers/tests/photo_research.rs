@@ -1,5 +1,4 @@
 //! PR-650 / PR-655 / PR-670 drivers against their twin over a pseudo-terminal.
-#![cfg(unix)]
 
 mod common;
 

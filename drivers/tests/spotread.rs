@@ -13,10 +13,14 @@ use monqc_drivers::spotread::Spotread;
 use monqc_drivers::{MeterErrorKind, Photometer, Quantity};
 
 /// A fake spotread whose behaviour is chosen by the file `mode` beside it;
-/// it records its arguments in `args`.
+/// it records its arguments in `args` and its process id in `pid`. The
+/// stuck modes print Argyll's messages (its `spotread.c` format strings)
+/// and then wait for a key or retry for ever, as `spotread -O` does when
+/// its input is not a terminal.
 const FAKE: &str = r#"#!/bin/sh
 dir=$(dirname "$0")
 echo "$@" > "$dir/args"
+echo $$ > "$dir/pid"
 mode=$(cat "$dir/mode" 2>/dev/null)
 case "$1" in
   -\?) echo "Usage: spotread [-options] [logfile]" >&2
@@ -27,6 +31,23 @@ esac
 case "$mode" in
   fail) echo "Instrument initialisation failed with 'Bad status'"; exit 1 ;;
   hang) exec sleep 30 ;;
+  misread)
+    read key
+    echo "Place instrument on spot to be measured,"
+    printf '\n\nSpot read failed due to misread (Reading is below the instrument range)\n'
+    printf 'Hit Esc or Q to give up, any other key to retry:'
+    read key2; read key3; exit 0 ;;
+  position)
+    read key
+    while true; do
+      printf '\n\nSpot read failed due to the sensor being in the wrong position\n(Instrument is in wrong configuration)\n'
+      sleep 0.05
+    done ;;
+  comms)
+    read key
+    printf '\n\nSpot read failed due to communication problem.\n'
+    printf 'Hit Esc or Q to give up, any other key to retry:'
+    read key2; read key3; exit 0 ;;
 esac
 read key
 if [ "$1" = "-a" ]; then
@@ -77,6 +98,61 @@ fn a_hung_program_is_killed_at_the_budget() {
     let err = luminance(&mut meter, Duration::from_millis(500)).unwrap_err();
     assert_eq!(err.kind(), MeterErrorKind::Timeout);
     assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+}
+
+/// Audit finding 3 (PROTOCOLS.md): a stuck `spotread` is stopped within
+/// seconds, not at the end of the budget, and its words are kept.
+#[test]
+fn a_stuck_spotread_is_stopped_with_a_typed_error_and_argylls_words() {
+    let cases = [
+        ("misread", MeterErrorKind::UnderRange, "Reading is below the instrument range", true),
+        ("position", MeterErrorKind::NeedsOperator, "wrong configuration", true),
+        ("position", MeterErrorKind::NeedsOperator, "diffuser over the sensor", false),
+        ("comms", MeterErrorKind::NotFound, "communication problem", true),
+    ];
+    for (mode, kind, words, luminance_reading) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let mut meter = fake(dir.path(), mode);
+        let start = Instant::now();
+        let budget = Duration::from_secs(30);
+        let err = if luminance_reading {
+            luminance(&mut meter, budget)
+        } else {
+            illuminance(&mut meter, budget)
+        }
+        .unwrap_err();
+        let took = start.elapsed();
+        assert_eq!(err.kind(), kind, "{mode}: {err}");
+        assert!(err.to_string().contains(words), "{mode}: {err}");
+        assert!(took < Duration::from_secs(3), "{mode}: took {took:?}");
+        // The program is gone, not left waiting.
+        let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+        let alive = std::process::Command::new("kill")
+            .args(["-0", pid.trim()])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(!alive, "{mode}: spotread {pid} still runs");
+    }
+}
+
+/// A program that prints something and then hangs: at the budget, the
+/// error keeps what it printed.
+#[test]
+fn a_program_that_stops_talking_keeps_its_last_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("spotread");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\necho 'Place instrument on spot to be measured'\nexec sleep 30\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut meter = Spotread::find_in(dir.path().as_os_str(), None).unwrap();
+    let err = luminance(&mut meter, Duration::from_millis(600)).unwrap_err();
+    assert_eq!(err.kind(), MeterErrorKind::Timeout);
+    assert!(err.to_string().contains("Place instrument"), "{err}");
 }
 
 #[test]

@@ -46,6 +46,21 @@ pub enum PatternId {
     Uniform(u32),
 }
 
+/// Largest display side a pattern is drawn at, in pixels.
+///
+/// A choice, not a sourced value: more than twice the side of the widest medical
+/// display panels (8K, 7680 px), and the largest 2D texture side Direct3D 11
+/// guarantees. Sizes are checked before anything is allocated, so a mistyped size
+/// is an error rather than an out-of-memory abort.
+pub const MAX_SIDE_PX: u32 = 16_384;
+
+/// Largest width × height a pattern is drawn at: 2²⁶ = 67,108,864 pixels
+/// (8192 × 8192, or about twice an 8K UHD panel's 33 MP).
+///
+/// A choice, not a sourced value: it bounds a raster at 128 MiB (2 bytes a pixel)
+/// and the presenter's frame at 256 MiB (4 bytes a pixel).
+pub const MAX_PIXELS: u64 = 1 << 26;
+
 /// Display size, bit depth and the optional background DDL of a pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PatternParams {
@@ -69,7 +84,20 @@ impl PatternParams {
 
 impl PatternId {
     /// Builds the pattern for the display described by `params`.
+    ///
+    /// Sizes over [`MAX_SIDE_PX`] on a side or [`MAX_PIXELS`] in all are refused
+    /// ([`PatternError::TooLarge`]) before anything is allocated.
     pub fn generate(&self, params: &PatternParams) -> Result<PatternSpec, PatternError> {
+        let (width, height) = (params.width, params.height);
+        if width.max(height) > MAX_SIDE_PX || u64::from(width) * u64::from(height) > MAX_PIXELS {
+            return Err(PatternError::TooLarge {
+                name: self.to_string(),
+                width,
+                height,
+                max_side_px: MAX_SIDE_PX,
+                max_pixels: MAX_PIXELS,
+            });
+        }
         match *self {
             Self::Tg18Qc => qc::generate(params),
             Self::Tg18Un { level, outlined } => uniformity::generate(level, outlined, params),
@@ -223,6 +251,30 @@ mod tests {
             assert_eq!(id.to_string(), info.name);
         }
         assert_eq!(catalogue().len(), 1 + 4 + 18 + 1 + 36 + 1);
+    }
+
+    /// REDTEAM X2: `--size 100000x100000` used to reach the allocator and abort.
+    #[test]
+    fn sizes_over_the_limits_are_refused_before_drawing() {
+        let huge = [(100_000, 100_000), (65_536, 65_536), (16_385, 600), (600, 16_385)];
+        let over_pixels = [(16_384, 16_384), (8_193, 8_192), (16_384, 4_097)];
+        for info in catalogue() {
+            let id: PatternId = info.name.replace("<DDL>", "7").parse().unwrap();
+            for (w, h) in huge.into_iter().chain(over_pixels) {
+                let params = PatternParams::new(w, h, crate::BitDepth::Ten);
+                let e = id.generate(&params).unwrap_err();
+                assert_eq!(e.kind(), crate::ErrorKind::TooLarge, "{id} {w}x{h}: {e}");
+                let text = e.to_string();
+                for needle in [&format!("{w}×{h}"), "16384 px", "67108864 pixels", "8192×8192"] {
+                    assert!(text.contains(needle), "{needle:?} missing in {text:?}");
+                }
+            }
+        }
+        // The limits themselves are allowed (generating a spec draws nothing yet).
+        for (w, h) in [(16_384, 4_096), (4_096, 16_384), (8_192, 8_192)] {
+            let params = PatternParams::new(w, h, crate::BitDepth::Eight);
+            assert!(PatternId::Tg18Qc.generate(&params).is_ok(), "{w}x{h}");
+        }
     }
 
     #[test]

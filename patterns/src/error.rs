@@ -33,8 +33,32 @@ pub enum PatternError {
         /// Requested height in pixels.
         height: u32,
     },
+    /// The requested size is over [`MAX_SIDE_PX`](crate::MAX_SIDE_PX) on a side or
+    /// [`MAX_PIXELS`](crate::MAX_PIXELS) in all. Checked before anything is allocated.
+    #[error(
+        "{name} at {width}×{height} is too large: a pattern may be at most {max_side_px} px \
+         on each side and {max_pixels} pixels in all ({square}×{square} as a square); \
+         choose a size within both limits",
+        square = .max_pixels.isqrt()
+    )]
+    TooLarge {
+        /// Pattern name.
+        name: String,
+        /// Requested width in pixels.
+        width: u32,
+        /// Requested height in pixels.
+        height: u32,
+        /// Largest side, in pixels.
+        max_side_px: u32,
+        /// Largest width × height.
+        max_pixels: u64,
+    },
     /// A DDL given by the caller does not fit the bit depth.
-    #[error("DDL {ddl} is out of range for {bits}-bit output (0..={max})")]
+    #[error(
+        "DDL {ddl} does not exist in {bits}-bit output, whose levels run from 0 to {max}; \
+         give a DDL from 0 to {max}{wider}",
+        wider = wider_depth_hint(*.ddl, *.bits)
+    )]
     DdlOutOfRange {
         /// The DDL given.
         ddl: u32,
@@ -54,8 +78,21 @@ pub enum PatternError {
 pub enum ErrorKind {
     /// The pattern name or an argument is wrong.
     InvalidInput,
-    /// The display geometry cannot hold the pattern.
+    /// The display geometry cannot hold the pattern (too small or too elongated).
     Geometry,
+    /// The requested size is over the limits this crate draws at.
+    TooLarge,
+}
+
+/// ", or use 10-bit output (0 to 1023)" when the DDL would fit 10 bits.
+fn wider_depth_hint(ddl: u32, bits: u8) -> String {
+    use crate::BitDepth;
+    match BitDepth::Ten.max_ddl() {
+        max if bits < 10 && ddl <= u32::from(max) => {
+            format!(", or use 10-bit output, whose levels run from 0 to {max}")
+        }
+        _ => String::new(),
+    }
 }
 
 impl PatternError {
@@ -66,6 +103,39 @@ impl PatternError {
                 ErrorKind::InvalidInput
             }
             Self::TooSmall { .. } | Self::AspectRatio { .. } => ErrorKind::Geometry,
+            Self::TooLarge { .. } => ErrorKind::TooLarge,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{BitDepth, BnBackground, PatternId, PatternParams};
+
+    /// REDTEAM U5: the message named the wrong fix ("choose a larger --size").
+    #[test]
+    fn ddl_errors_name_the_ddl_the_depth_and_the_fix() {
+        let eight = PatternParams::new(1024, 1024, BitDepth::Eight);
+        let e = PatternId::Uniform(512).generate(&eight).unwrap_err();
+        assert_eq!(e.kind(), super::ErrorKind::InvalidInput);
+        assert_eq!(
+            e.to_string(),
+            "DDL 512 does not exist in 8-bit output, whose levels run from 0 to 255; give a \
+             DDL from 0 to 255, or use 10-bit output, whose levels run from 0 to 1023"
+        );
+        let bn = PatternId::JiraBn { index: 7, background: BnBackground::Luminance20 };
+        let e = bn.generate(&PatternParams { background_ddl: Some(300), ..eight }).unwrap_err();
+        assert!(e.to_string().starts_with("DDL 300 does not exist in 8-bit output"), "{e}");
+        // Beyond 10 bits there is no wider depth to suggest.
+        let ten = PatternParams::new(1024, 1024, BitDepth::Ten);
+        let e = PatternId::Uniform(2000).generate(&ten).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "DDL 2000 does not exist in 10-bit output, whose levels run from 0 to 1023; give a \
+             DDL from 0 to 1023"
+        );
+        let e = PatternId::Uniform(5000).generate(&eight).unwrap_err().to_string();
+        assert!(e.ends_with("give a DDL from 0 to 255"), "{e}");
+        assert!(!e.contains("size"), "{e}");
     }
 }

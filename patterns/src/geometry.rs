@@ -168,7 +168,8 @@ mod tests {
 
     #[test]
     fn fractions_map_to_the_8_and_10_bit_levels_of_the_figures() {
-        // TG18-QC patch k = 0: 128 of 4095 renders as 8 in 8 bits (STANDARDS-NOTES §4).
+        // TG18-QC patch k = 0: 128 of 4095 renders as 8 in 8 bits on AAPM's own 1k file
+        // (the figures in `tg18::qc`).
         assert_eq!(BitDepth::Eight.ddl_from_fraction(128.0 / 4095.0), 8);
         // k = 10 and k = 15 render as 167 and 247 on the authentic file (not 168 / 248).
         assert_eq!(BitDepth::Eight.ddl_from_fraction(21.0 * 128.0 / 4095.0), 167);

@@ -1,21 +1,22 @@
-//! JIRA BN01–BN18: the measurement patterns JESRA X-0093 uses for contrast response,
-//! maximum luminance and luminance ratio (JIRA, Japan Medical Imaging and
-//! Radiological Systems Industries Association; STANDARDS.md §7).
+//! JIRA BN01–BN18: the measurement patterns JESRA X-0093*B-2017 uses for contrast
+//! response, maximum luminance and luminance ratio (JIRA, Japan Medical Imaging and
+//! Radiological Systems Industries Association; the guideline's §6.6 covers how its
+//! test patterns are used).
 //!
-//! Known [✔ seed lecture]: 18 patterns, a centre patch at DDL 0, 15, …, 255
+//! What the guideline gives [✔]: 18 patterns, a centre patch at DDL 0, 15, …, 255
 //! (BN01 → 0, BN18 → 255), measured at the patch centre, in two variants: on a black
 //! background, and on a background at the grey level that gives 20 % of the maximum
 //! luminance (「最大輝度の20%になる階調」). That level depends on the display, so the
 //! caller passes it (the root crate computes it from the display's response).
 //!
-//! Choices, because JIRA's patch geometry was not available [?]:
+//! Choices, because no source we could read gives the BN patch geometry [?]:
 //! - the patch is the TG18-LN12 square (centred, 10 % of the display area,
 //!   `round(√(0.1 · w · h))` px) — the same design as the "20 %" background wording;
 //! - patch levels `round((n − 1) / 17 · max)`: 8-bit 0, 15, …, 255; 10-bit 0, 60,
 //!   120, …, 1023;
 //! - when no background DDL is given for the 20 % variant, [`default_bn_background`]
 //!   is used: the TG18-LN12 background (2464 of 4080, 8-bit 154, 10-bit 618), which
-//!   gives ≈ 20 % of Lmax on a GSDF-calibrated display (STANDARDS-NOTES §4);
+//!   gives ≈ 20 % of Lmax on a GSDF-calibrated display (see [`crate::tg18::ln`]);
 //! - the label reads "SYNTHETIC PATTERN / JIRA BNnn STYLE / JESRA X-0093" plus size
 //!   and bit depth, at the top, an eighth of full scale away from the background (dim, to add
 //!   little stray light).

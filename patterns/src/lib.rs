@@ -44,7 +44,9 @@ pub mod uniform;
 #[cfg(feature = "presenter")]
 pub mod presenter;
 
-pub use catalogue::{BnBackground, PatternId, PatternInfo, PatternParams, catalogue};
+pub use catalogue::{
+    BnBackground, MAX_PIXELS, MAX_SIDE_PX, PatternId, PatternInfo, PatternParams, catalogue,
+};
 pub use error::{ErrorKind, PatternError};
 pub use font::{GLYPH_HEIGHT, GLYPH_WIDTH, text_width};
 pub use geometry::{BitDepth, Orientation, Rect};

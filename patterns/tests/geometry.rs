@@ -1,7 +1,8 @@
-//! Pattern geometry and levels against the figures measured on renderings of the
-//! authentic AAPM TG18 files (v8.0, 12/01, 1024²) in the project's STANDARDS-NOTES §4
-//! and STANDARDS.md §7. The expected numbers are written out here as the notes give
-//! them, not computed with the crate's own formulas.
+//! Pattern geometry and levels against the figures measured on 1:1 renderings of the
+//! TG18 image files AAPM distributes with OR-03 (v8.0, 12/01, 1024²), against
+//! pacsDisplay's TG18-OIQ description, and against JESRA X-0093*B-2017's BN levels.
+//! The expected numbers are written out here as measured or published, not computed
+//! with the crate's own formulas.
 
 use monqc_patterns::{
     BitDepth, PatternError, PatternId, PatternParams, PatternSpec, Raster, Rect, Shape,
@@ -19,7 +20,7 @@ fn px(r: &Raster, x: u32, y: u32) -> u16 {
     r.get(x, y).unwrap()
 }
 
-/// STANDARDS-NOTES §4: TG18-LN12-xx (1k) has one centred square, x, y = 350…673
+/// AAPM's TG18-LN12-xx 1k files have one centred square, x, y = 350…673
 /// (324×324 px), at (n − 1)·240 of 4080 → 8-bit 0, 15, …, 255, on a background that
 /// renders 154/255 in all 18 images.
 #[test]
@@ -45,7 +46,7 @@ fn ln12_patch_is_324_px_at_350_to_673_on_1k() {
     assert_eq!(px(&render("TG18-LN12-18", 1024, 1024, BitDepth::Ten), 512, 512), 1023);
 }
 
-/// STANDARDS-NOTES §4: TG18-UNL10 (1k) background 26/255; 1-px lines at 128/255 at
+/// AAPM's TG18-UNL10 1k file: background 26/255; 1-px lines at 128/255 at
 /// x, y = 349 and 674 (centre square) and at 2, 327 and 696, 1021 (corner squares, 326
 /// px with the lines, inset 2 px from the edges). UN10 is the same without lines.
 #[test]
@@ -92,7 +93,7 @@ fn unl_squares_match_the_authentic_1k_lines() {
     }
 }
 
-/// STANDARDS-NOTES §4 / STANDARDS.md §7, TG18-QC (1k): background 128, grid 191, the
+/// AAPM's TG18-QC 1k file: background 128, grid 191, the
 /// 16 patches as the outer ring of a 6×6 block of 102-px cells spanning x, y ≈ 205…818:
 /// left column bottom → top 8, 24, 40, 56, 72, 88; top row 88 → 167 (104, 120, 136,
 /// 151/152, 167); right column top → bottom 167 … 247 (183, 199, 215, 231, 247). Bottom
@@ -148,7 +149,7 @@ fn qc_patches_levels_and_panels_match_the_authentic_1k_file() {
 }
 
 /// Resolution blocks: 1-px bars alternate 0 / 255 (high contrast) and 128 / 130 (low
-/// contrast) at the centre and in the corners (STANDARDS.md §7, TG18-OIQ description).
+/// contrast) at the centre and in the corners (pacsDisplay's TG18-OIQ description).
 #[test]
 fn qc_resolution_blocks_alternate_every_pixel() {
     let r = render("TG18-QC", 1024, 1024, BitDepth::Eight);
@@ -170,7 +171,7 @@ fn qc_resolution_blocks_alternate_every_pixel() {
 }
 
 /// JIRA BN: patch DDL 0, 15, …, 255 (BN01 → 0, BN18 → 255) on black, or on the
-/// background DDL the caller gives (STANDARDS.md §7).
+/// background DDL the caller gives (JESRA X-0093*B-2017).
 #[test]
 fn jira_bn_levels_and_backgrounds() {
     for n in 1..=18u16 {

@@ -11,7 +11,6 @@
 //! event loop per process, so the child holds the one presenter).
 
 use std::io::{BufRead, BufReader};
-use std::os::unix::fs::DirBuilderExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,11 +36,13 @@ fn main() {
     // A private runtime directory keeps the graphics stack from complaining that
     // XDG_RUNTIME_DIR is unset (CI runs without a login session).
     let runtime_dir = std::env::temp_dir().join(format!("monqc-xvfb-{}", std::process::id()));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&runtime_dir)
-        .expect("create a runtime directory");
+    let mut dir = std::fs::DirBuilder::new();
+    dir.recursive(true);
+    // XDG wants the runtime directory private to its user; the mode is Unix-only
+    // (Xvfb is too: this test is not run on Windows).
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut dir, 0o700);
+    dir.create(&runtime_dir).expect("create a runtime directory");
     let status = Command::new(exe)
         .env(CHILD_ENV, "1")
         .env("DISPLAY", &xvfb.display)

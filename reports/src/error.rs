@@ -22,10 +22,6 @@ pub enum Error {
         /// Columns of the table.
         expected: usize,
     },
-    /// Text contains characters the report font cannot show; a reader would see
-    /// empty boxes, so the writer refuses instead.
-    #[error("text {0:?} has characters the report font cannot show")]
-    MissingGlyphs(String),
     /// A language tag other than ja or en.
     #[error("unknown report language {0:?}; use ja or en")]
     UnknownLanguage(String),
@@ -41,4 +37,45 @@ pub enum Error {
     /// JSON export failed.
     #[error("JSON export failed: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// A character of some text that a report cannot print: the report font (IPAexGothic)
+/// has no glyph for it, or it is a control character (a tab, a line break, BEL …).
+///
+/// From [`crate::font_can_draw`], for checking text where it is typed. A report that
+/// holds such text still prints, with □ in its place and a notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{} (U+{:04X}), character {} of the text, cannot be printed in a report: {}",
+    shown(*.ch), u32::from(*.ch), .index + 1, why(*.ch)
+)]
+pub struct UnsupportedChar {
+    /// The character.
+    pub ch: char,
+    /// Its position in the text, counted in characters (Unicode scalar values) from 0.
+    pub index: usize,
+}
+
+/// The character itself, quoted, unless printing it would confuse a terminal.
+fn shown(ch: char) -> String {
+    if ch.is_control() || ch.is_whitespace() || is_invisible(ch) {
+        "a control or invisible character".to_owned()
+    } else {
+        format!("\"{ch}\"")
+    }
+}
+
+/// Format characters that print as nothing (zero-width space and joiners, word
+/// joiner, byte-order mark).
+fn is_invisible(ch: char) -> bool {
+    matches!(ch, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
+}
+
+fn why(ch: char) -> &'static str {
+    if ch.is_control() {
+        "control characters have no printed form; remove it (use one line)"
+    } else {
+        "the report font has no glyph for it; remove it or write it another way \
+         (e.g. TM for ™)"
+    }
 }

@@ -4,6 +4,12 @@
 //! `pass` / `fail` / `not_evaluated`), for other tools. CSV is for spreadsheets: each
 //! table of the report flattened to a header and rows ([`tables`]), written one per
 //! file ([`table_csv`]) or all together in long form ([`tables_csv`]).
+//!
+//! CSV cells that a spreadsheet would run as a formula are written as text (see
+//! [`spreadsheet_text`]): a record's free text (an operator's name, a location) must
+//! not become a command when an inspector opens the export.
+
+use std::borrow::Cow;
 
 use crate::error::Error;
 use crate::labels::Label;
@@ -65,6 +71,13 @@ pub fn tables(report: &Report) -> Vec<ExportTable> {
                             Verdict::NotEvaluated { reason } => {
                                 (l(Label::NotEvaluated), reason.clone())
                             }
+                            Verdict::Incomplete { reason } => {
+                                (l(Label::Incomplete), reason.clone())
+                            }
+                            Verdict::NearLimit { passed } => (
+                                l(if *passed { Label::Pass } else { Label::Fail }),
+                                l(Label::WithinUncertainty),
+                            ),
                         };
                         vec![
                             r.item.clone(),
@@ -88,36 +101,72 @@ pub fn tables(report: &Report) -> Vec<ExportTable> {
     out
 }
 
-/// One table as CSV (RFC 4180, header first, CRLF line ends as the RFC asks).
+/// One table as CSV (RFC 4180, header first, CRLF line ends as the RFC asks), every
+/// cell passed through [`spreadsheet_text`].
 pub fn table_csv(table: &ExportTable) -> Result<String, Error> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    w.write_record(&table.header)?;
+    w.write_record(table.header.iter().map(|c| spreadsheet_text(c).into_owned()))?;
     for row in &table.rows {
-        w.write_record(row)?;
+        w.write_record(row.iter().map(|c| spreadsheet_text(c).into_owned()))?;
     }
     Ok(String::from_utf8_lossy(&w.into_inner().map_err(|e| e.into_error())?).into_owned())
 }
 
 /// Every table in long form: one CSV with columns `table,row,column,value`, one line
-/// per cell, so tables of different shapes share one rectangular file.
+/// per cell, so tables of different shapes share one rectangular file. Every cell
+/// passes through [`spreadsheet_text`].
 pub fn tables_csv(report: &Report) -> Result<String, Error> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(["table", "row", "column", "value"])?;
     for table in tables(report) {
+        let name = spreadsheet_text(&table.name);
         for (i, row) in table.rows.iter().enumerate() {
             for (header, value) in table.header.iter().zip(row) {
-                w.write_record([table.name.as_str(), &(i + 1).to_string(), header, value])?;
+                let (header, value) = (spreadsheet_text(header), spreadsheet_text(value));
+                w.write_record([&*name, &(i + 1).to_string(), &*header, &*value])?;
             }
         }
     }
     Ok(String::from_utf8_lossy(&w.into_inner().map_err(|e| e.into_error())?).into_owned())
 }
 
+/// `cell` as a spreadsheet should read it: text starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return gets a leading `'`, which Excel and LibreOffice Calc
+/// take as "this is text", so the cell is shown instead of run as a formula (the
+/// character set OWASP's "CSV Injection" guidance names).
+///
+/// A cell that is a plain decimal number (`-0.5`, `+13.19`, `-1.5e-3`) is left as
+/// it is: it is a value, not a formula, and must stay a number in the sheet.
+pub fn spreadsheet_text(cell: &str) -> Cow<'_, str> {
+    let starts_formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if starts_formula && !is_plain_number(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// `[+-] digits [. digits] [(e|E) [+-] digits]`, with digits on at least one side of
+/// the point: what a spreadsheet reads as a number, and nothing it could run.
+fn is_plain_number(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (s, None),
+    };
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mantissa_ok = digits(int) && digits(frac) && !(int.is_empty() && frac.is_empty());
+    mantissa_ok && exponent.is_none_or(|e| !e.is_empty() && digits(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::labels::Lang;
-    use crate::model::{KeyValue, KeyValueTable, RecordIdentity, VerdictRow, VerdictTable};
+    use crate::model::{
+        Column, KeyValue, KeyValueTable, RecordIdentity, Table, VerdictRow, VerdictTable,
+    };
 
     fn report() -> Report {
         Report {
@@ -162,6 +211,57 @@ mod tests {
         let long = tables_csv(&report()).unwrap();
         assert!(long.starts_with("table,row,column,value\r\n"));
         assert!(long.contains("Results,1,reason,no meter\r\n"), "{long}");
+    }
+
+    /// REDTEAM C1: `--operator '+1+cmd'` was exported as a bare formula cell.
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_become_text() {
+        let mut r = report();
+        let formulas =
+            ["+1+cmd", "=HYPERLINK(\"http://x\")", "@SUM(A1)", "-1+2", "-", "\tx", "\rx"];
+        r.blocks.push(Block::KeyValues(KeyValueTable {
+            title: Some("=cmd|' /C calc'!A0".into()),
+            rows: formulas.iter().map(|f| KeyValue::new("-key", *f)).collect(),
+        }));
+        let numbers = ["-0.5", "+13.19", "-1.5e-3", "2E+4", ".5", "-7.", "0"];
+        r.blocks.push(Block::Table(Table {
+            title: Some("Readings".into()),
+            columns: vec![Column::text("patch"), Column::number("value")],
+            rows: numbers.iter().map(|n| vec!["−0.5 text".into(), (*n).into()]).collect(),
+        }));
+        let long = tables_csv(&r).unwrap();
+        let mut cells = csv::Reader::from_reader(long.as_bytes());
+        let rows: Vec<csv::StringRecord> = cells.records().map(Result::unwrap).collect();
+        for f in formulas {
+            let row = rows.iter().find(|row| row[3] == format!("'{f}")).unwrap_or_else(|| {
+                panic!("{f:?} not neutralised in\n{long}");
+            });
+            assert_eq!(&row[0], "'=cmd|' /C calc'!A0");
+            assert_eq!(&row[2], "value");
+        }
+        assert!(rows.iter().any(|row| &row[3] == "'-key"), "the key column is text too");
+        for n in numbers {
+            assert!(rows.iter().any(|row| &row[3] == n), "number {n:?} changed in\n{long}");
+        }
+        // A Unicode minus is not a formula trigger; text not starting with one is kept.
+        assert!(rows.iter().any(|row| &row[3] == "−0.5 text"));
+        assert!(rows.iter().any(|row| &row[3] == "RX-250"));
+        let one = table_csv(tables(&r).last().unwrap()).unwrap();
+        assert!(one.contains("\r\n−0.5 text,-0.5\r\n"), "{one}");
+        assert_eq!(table_csv(&tables(&r)[2]).unwrap().lines().nth(1), Some("'-key,'+1+cmd"));
+    }
+
+    #[test]
+    fn plain_numbers_are_recognised_and_nothing_else() {
+        for yes in ["0", "-0.5", "+13.19", "1e3", "-1.5E-3", ".5", "5.", "+.5e+2"] {
+            assert!(is_plain_number(yes), "{yes}");
+        }
+        for no in [
+            "", "-", "+", ".", "-.", "1e", "1e+", "-1+2", "--1", "-inf", "-NaN", "1,5", "- 1",
+            "-1 cd",
+        ] {
+            assert!(!is_plain_number(no), "{no}");
+        }
     }
 
     #[test]

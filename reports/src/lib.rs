@@ -11,6 +11,10 @@
 //! - [`export::tables_csv`] and [`export::report_json`]: the record's tables for
 //!   spreadsheets and other tools.
 //!
+//! [`font_can_draw`] tells whether a report can print some text as typed (the font
+//! has every glyph, no control characters); check text with it where it is entered.
+//! Text it refuses still prints: as □, with a notice listing the characters.
+//!
 //! [`Lang`] and [`Label`] hold the fixed wording (headings, verdict words, axis
 //! titles) in Japanese and English.
 //!
@@ -59,7 +63,7 @@ mod labels;
 mod model;
 mod pdf;
 
-pub use error::Error;
+pub use error::{Error, UnsupportedChar};
 pub use figure::{
     ContrastResponse, FigureSpec, LuminanceResponse, Point, Trend, TrendPoint, UniformityCell,
     UniformityMap,
@@ -69,4 +73,4 @@ pub use model::{
     Align, Block, Column, Figure, KeyValue, KeyValueTable, Notes, RecordIdentity, Report,
     SignatureBlock, SignatureSlot, Table, Verdict, VerdictRow, VerdictTable,
 };
-pub use pdf::{PdfOptions, PdfWriter};
+pub use pdf::{PdfOptions, PdfWriter, font_can_draw};

@@ -100,6 +100,19 @@ pub enum Verdict {
         /// Why, e.g. "no illuminance meter".
         reason: String,
     },
+    /// Judgement withheld (判定保留): for the whole test, nothing failed but a
+    /// required item was not judged; for an item, its value meets the limit
+    /// but rests on readings the meter flagged. The reason says what.
+    Incomplete {
+        /// What was not judged, or why the item is not a plain pass.
+        reason: String,
+    },
+    /// A pass or a fail whose value lies within its measurement uncertainty
+    /// of the limit: printed as the verdict with that said beside it.
+    NearLimit {
+        /// Whether the value meets the limit.
+        passed: bool,
+    },
 }
 
 /// Items with their verdicts, under an optional title.

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::sample;
-use monqc_reports::{Label, Lang, PdfWriter, Report, Verdict, VerdictRow};
+use monqc_reports::{
+    Block, FigureSpec, KeyValue, KeyValueTable, Label, Lang, Notes, PdfWriter, Report, Verdict,
+    VerdictRow,
+};
 use sha2::{Digest, Sha256};
 
 /// SHA-256 of `sample::acceptance(Lang::Ja)` written with `sample::options()`.
@@ -87,6 +90,14 @@ fn assert_rows_in_order(text: &str, rows: &[VerdictRow], lang: Lang) {
             Verdict::NotEvaluated { reason } => {
                 format!("{}{}", lang.label(Label::NotEvaluated), reason)
             }
+            Verdict::Incomplete { reason } => {
+                format!("{}{}", lang.label(Label::Incomplete), reason)
+            }
+            Verdict::NearLimit { passed } => format!(
+                "{}{}",
+                lang.label(if *passed { Label::Pass } else { Label::Fail }),
+                lang.label(Label::WithinUncertainty)
+            ),
         };
         let mut from = 0;
         for cell in [&row.item, &row.measured, &row.limit, &row.clause, &verdict] {
@@ -292,4 +303,70 @@ fn golden_hash_of_the_japanese_acceptance_report() {
         hash, GOLDEN_ACCEPTANCE_JA_SHA256,
         "the PDF bytes changed; if intended, check the pages by eye and update the constant"
     );
+}
+
+/// Sample reports with the characters REDTEAM D8 found (™, 𠮷, Hangul, an emoji, a
+/// zero-width space, BEL) typed into the title, a key/value table, a table cell, a
+/// figure caption, a figure's own text (the trend's metric name), a note and a
+/// signature: the report prints, each such character shows as □, and a notice under
+/// the title lists them as U+XXXX.
+#[test]
+fn unprintable_characters_print_as_boxes_with_a_notice() {
+    for (lang, notice) in [
+        (Lang::En, "Note:charactersthereportfontcannotprintareshownas□"),
+        (Lang::Ja, "注意:報告書のフォントで印字できない文字を□で示しています"),
+    ] {
+        let mut report = sample::constancy(lang);
+        report.title.push_str(" ™");
+        report.blocks.insert(
+            0,
+            Block::KeyValues(KeyValueTable {
+                title: None,
+                rows: vec![
+                    KeyValue::new("Location", "Room ™ 3"),
+                    KeyValue::new("Operator", "𠮷田 한국 🙂"),
+                ],
+            }),
+        );
+        report.blocks.push(Block::Notes(Notes {
+            title: None,
+            items: vec!["copied\u{200B}text and a bell\u{7} here".into()],
+        }));
+        for block in &mut report.blocks {
+            match block {
+                Block::Figure(figure) => {
+                    figure.caption.push_str(" 🙂");
+                    if let FigureSpec::Trend(trend) = &mut figure.spec {
+                        trend.metric.push_str(" ™");
+                    }
+                }
+                Block::Verdicts(table) => table.rows[0].measured.push('\u{7}'),
+                Block::Signatures(s) => s.slots[0].name = Some("𠮷田 花子".into()),
+                _ => {}
+            }
+        }
+        let pdf = write(&report);
+        let text = normalise(&pdftotext(&pdf.path, None));
+        assert!(text.contains(notice), "{lang:?}: notice missing in\n{text}");
+        let codes = "U+0007,U+200B,U+2122,U+AD6D,U+D55C,U+1F642,U+20BB7";
+        assert!(text.contains(codes), "{lang:?}: {codes} missing in\n{text}");
+        for shown in ["Room□3", "□田□□□", "copied□textandabell□here", "□田花子", "(cd/m²)□"]
+        {
+            assert!(text.contains(shown), "{lang:?}: {shown:?} missing in\n{text}");
+        }
+        assert!(text.matches("□").count() >= 12, "{lang:?}: {text}");
+        // Still one embedded subset font, and every page renders.
+        let fonts = run("pdffonts", &[path_str(&pdf.path)]);
+        assert_eq!(fonts.lines().count(), 3, "one font only:\n{fonts}");
+        let prefix = pdf.path.with_extension("");
+        run("pdftoppm", &["-r", "20", "-gray", path_str(&pdf.path), path_str(&prefix)]);
+        let images = std::fs::read_dir(pdf.path.parent().unwrap())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pgm"))
+            .count();
+        assert_eq!(images, page_count(&pdf.path));
+    }
+    // The sample reports hold no such text: no notice, and their bytes are the golden ones.
+    let plain = normalise(&pdftotext(&write(&sample::acceptance(Lang::En)).path, None));
+    assert!(!plain.contains("U+") && !plain.contains('□'));
 }

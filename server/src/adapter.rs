@@ -16,19 +16,20 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use monqc::analysis::{AnalysisOptions, Outcome, format_value};
-use monqc::bench::{DisplayModel, Panel, SimulatedDisplay};
-use monqc::contrast_response::JndInverse;
-use monqc::criteria::{Criteria, TestType};
-use monqc::journal::Line;
-use monqc::measurement::MeterSetup;
-use monqc::procedure::Procedure;
-use monqc::record::{self, Finalising, IndexEntry};
-use monqc::report::{self, ReportInputs};
-use monqc::sequence::{self, Meters, Operator, SequenceError};
-use monqc::session::{MeterInfo, SessionEntry, SessionHeader, SessionWriter};
-use monqc::site::Facility;
-use monqc::store::Store;
+use monqc::standards::analysis::{Outcome, format_value};
+use monqc::measuring::simulated_display::{DisplayModel, Panel, SimulatedDisplay};
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::records::journal::Line;
+use monqc::numbers::measurement::MeterSetup;
+use monqc::standards::procedure::Procedure;
+use monqc::records::record::{self, IndexEntry};
+use monqc::office::report::{self, ReportInputs};
+use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::rig::{self, SiteMeter};
+use monqc::measuring::sequence::{self, Meters, Operator, SequenceError};
+use monqc::records::session::{MeterInfo, SessionEntry};
+use monqc::office::site::Facility;
+use monqc::records::store::Store;
 use monqc_drivers::SimulatedPhotometer;
 use monqc_reports::{Lang, PdfWriter};
 use serde::Serialize;
@@ -114,7 +115,12 @@ pub enum Verdict {
     Pass,
     /// A criterion failed.
     Fail,
-    /// Something could not be judged (the library's "not evaluated").
+    /// An item met its limit on readings the meter flagged (the library's
+    /// "unconfirmed"; items only, never a record's overall verdict).
+    Unconfirmed,
+    /// Something could not be judged: an item "not evaluated", or a record
+    /// whose required items were not all judged (the library's INCOMPLETE,
+    /// exit code 3 of `monqc`).
     Incomplete,
 }
 
@@ -124,20 +130,22 @@ impl Verdict {
         match self {
             Self::Pass => "pass",
             Self::Fail => "fail",
+            Self::Unconfirmed => "unconfirmed",
             Self::Incomplete => "incomplete",
         }
     }
 
     /// Parse [`Verdict::id`].
     pub fn from_id(s: &str) -> Option<Self> {
-        [Self::Pass, Self::Fail, Self::Incomplete].into_iter().find(|v| v.id() == s)
+        [Self::Pass, Self::Fail, Self::Unconfirmed, Self::Incomplete].into_iter().find(|v| v.id() == s)
     }
 
     fn from_lib(o: Outcome) -> Self {
         match o {
             Outcome::Pass => Self::Pass,
             Outcome::Fail => Self::Fail,
-            Outcome::NotEvaluated => Self::Incomplete,
+            Outcome::Unconfirmed => Self::Unconfirmed,
+            Outcome::NotEvaluated | Outcome::Incomplete => Self::Incomplete,
         }
     }
 }
@@ -256,6 +264,9 @@ pub struct IndexLine {
     pub record: Option<String>,
     /// What the line says about the record (none for the header line).
     pub says: Option<IndexSays>,
+    /// An amendment anchor: the record whose amendment chain now ends at
+    /// the line with this hash.
+    pub anchors: Option<(String, String)>,
 }
 
 /// What an index line says about its record, to compare with the record.
@@ -274,11 +285,15 @@ pub struct IndexSays {
 }
 
 /// Parse one pushed index line (the chain itself is checked by
-/// [`Scratch::index`], which reads the whole file with the library).
+/// [`Scratch::check_index`], which reads the whole file with the library).
+/// Lines of the other kinds the index holds (an amendment's anchor, a
+/// signing key, a repair note) list no record; the library checks them when
+/// it reads the index.
 pub fn parse_index_line(text: &str) -> Result<IndexLine, AdapterError> {
     let line: Line =
         serde_json::from_str(text).map_err(|e| lib(format!("not a record index line: {e}")))?;
-    let (record, says) = if line.seq == 0 {
+    let kind = line.body.get("kind").and_then(serde_json::Value::as_str);
+    let (record, says) = if line.seq == 0 || kind.is_some() {
         (None, None)
     } else {
         let e: IndexEntry = serde_json::from_value(line.body.clone())
@@ -292,7 +307,14 @@ pub fn parse_index_line(text: &str) -> Result<IndexLine, AdapterError> {
         };
         (Some(e.record), Some(says))
     };
-    Ok(IndexLine { seq: line.seq, prev: line.prev, hash: line.hash, record, says })
+    let anchors = (kind == Some("amendment"))
+        .then(|| {
+            let record = line.body.get("record")?.as_str()?;
+            let head = line.body.get("head")?.as_str()?;
+            Some((record.to_string(), head.to_string()))
+        })
+        .flatten();
+    Ok(IndexLine { seq: line.seq, prev: line.prev, hash: line.hash, record, says, anchors })
 }
 
 /// One pushed amendment line: its position and hash.
@@ -314,7 +336,7 @@ pub fn baseline_named(bytes: &[u8]) -> Option<String> {
 
 /// The hex SHA-256 the library names records by.
 pub fn content_hash(bytes: &[u8]) -> String {
-    monqc::criteria::sha256_hex(bytes)
+    monqc::numbers::digest::sha256_hex(bytes)
 }
 
 /// A workstation's data directory, rebuilt in a scratch directory from what
@@ -396,9 +418,9 @@ impl Scratch {
             .filter(|v| {
                 matches!(
                     v.item,
-                    monqc::criteria::Item::Lmax
-                        | monqc::criteria::Item::LuminanceRatio
-                        | monqc::criteria::Item::Kdelta
+                    monqc::standards::criteria::Item::Lmax
+                        | monqc::standards::criteria::Item::LuminanceRatio
+                        | monqc::standards::criteria::Item::Kdelta
                 )
             })
             .map(|v| TrendLimit {
@@ -674,7 +696,7 @@ pub struct AmendmentView {
 
 fn reading_row(e: &SessionEntry) -> ReadingRow {
     let lum = |v: f64| format_value(v, "cd/m²");
-    let xy = |c: &Option<monqc::measurement::Chromaticity>| {
+    let xy = |c: &Option<monqc::numbers::colour::Chromaticity>| {
         c.map(|c| format!(" (x {:.4}, y {:.4})", c.x, c.y)).unwrap_or_default()
     };
     let row = |kind: &str, what: String, ddl, value: String, raw: &str, at: &str| ReadingRow {
@@ -699,17 +721,29 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             at,
         ),
         SessionEntry::Note { text, at } => row("note", text.clone(), None, String::new(), "", at),
-        SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at } => {
-            row("ambient-luminance", "Lamb".into(), None, lum(*luminance_cd_m2), raw, at)
-        }
-        SessionEntry::Illuminance { illuminance_lx, raw, at } => {
-            row("illuminance", "E".into(), None, format!("{illuminance_lx:.1} lx"), raw, at)
-        }
-        SessionEntry::Response { pattern, ddl, luminance_cd_m2, chromaticity, raw, at, .. } => row(
+        SessionEntry::AmbientLuminance { luminance_cd_m2, raw, flags, at } => row(
+            "ambient-luminance",
+            "Lamb".into(),
+            None,
+            format!("{}{}", lum(*luminance_cd_m2), flagged(flags)),
+            raw,
+            at,
+        ),
+        SessionEntry::Illuminance { illuminance_lx, raw, flags, at } => row(
+            "illuminance",
+            "E".into(),
+            None,
+            format!("{illuminance_lx:.1} lx{}", flagged(flags)),
+            raw,
+            at,
+        ),
+        SessionEntry::Response {
+            pattern, ddl, luminance_cd_m2, chromaticity, raw, flags, at, ..
+        } => row(
             "response",
             pattern.clone(),
             Some(*ddl),
-            format!("{}{}", lum(*luminance_cd_m2), xy(chromaticity)),
+            format!("{}{}{}", lum(*luminance_cd_m2), xy(chromaticity), flagged(flags)),
             raw,
             at,
         ),
@@ -720,17 +754,39 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             luminance_cd_m2,
             chromaticity,
             raw,
+            flags,
             at,
             ..
         } => row(
             "uniformity",
             format!("{pattern} {position}"),
             Some(*ddl),
-            format!("{}{}", lum(*luminance_cd_m2), xy(chromaticity)),
+            format!("{}{}{}", lum(*luminance_cd_m2), xy(chromaticity), flagged(flags)),
             raw,
             at,
         ),
+        SessionEntry::Background { series, ddl, lmax_cd_m2, target_cd_m2, method, at } => row(
+            "background",
+            series.clone(),
+            Some(*ddl),
+            format!("{} (L'max {}; {method})", lum(*target_cd_m2), lum(*lmax_cd_m2)),
+            "",
+            at,
+        ),
+        SessionEntry::Surface { output_bits, format, note, at } => row(
+            "surface",
+            format!("{format}, {output_bits} bit"),
+            None,
+            note.clone(),
+            "",
+            at,
+        ),
     }
+}
+
+/// A reading's meter flags, for the value column: none, or each in brackets.
+fn flagged(flags: &[monqc::numbers::measurement::MeterFlag]) -> String {
+    flags.iter().map(|f| format!(" [{f}]")).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -783,14 +839,31 @@ impl Operator for Answering {
     }
 }
 
+thread_local! {
+    /// The simulated bench's clock: the time the next stamp reads.
+    static SIM_NOW: std::cell::Cell<chrono::DateTime<chrono::Utc>> =
+        const { std::cell::Cell::new(chrono::DateTime::UNIX_EPOCH) };
+}
+
+/// The library's [`Clock`](monqc::records::clock::Clock) for the simulated
+/// fleet: each reading of it is seven seconds after the one before, from the
+/// start [`simulate`] sets, as a person at a bench would take them.
+fn sim_clock() -> chrono::DateTime<chrono::Utc> {
+    SIM_NOW.with(|now| {
+        let t = now.get();
+        now.set(t + chrono::Duration::seconds(7));
+        t
+    })
+}
+
 /// Run `t` on the simulated bench (simulated display, ideal simulated
-/// meters), write its session journal in `data_dir` with readings timed
-/// from `t.started`, and finalise it with the library. A constancy test is
-/// judged against the display's latest acceptance record there. Returns the
-/// record id.
+/// meters) as `monqc run` does on a workstation: the library's session
+/// header, plan, walk, baseline choice and finalising, with a clock that
+/// starts at `t.started`. A constancy test is judged against the display's
+/// latest acceptance record that passed (none: the record is incomplete).
+/// Returns the record id.
 pub fn simulate(data_dir: &Path, t: &SimulatedTest) -> Result<String, AdapterError> {
     let store = Store::open(data_dir).map_err(lib)?;
-    let criteria = Criteria::built_in_for(&t.standard).map_err(lib)?;
     let setup = MeterSetup::Telescopic;
     let model = DisplayModel {
         panel: if t.uncalibrated { Panel::Gamma22 } else { Panel::Gsdf },
@@ -804,45 +877,43 @@ pub fn simulate(data_dir: &Path, t: &SimulatedTest) -> Result<String, AdapterErr
     luminance.noise_relative = 0.001;
     let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), t.seed.wrapping_add(2));
     let measured = t.test != TestKind::Daily;
-    let meter_info = |m: &mut dyn monqc_drivers::Photometer| -> Result<MeterInfo, AdapterError> {
-        let id = m.identify().map_err(lib)?;
-        Ok(MeterInfo {
-            selector: "sim".into(),
-            vendor: id.vendor,
-            model: id.model,
-            serial: id.serial,
-            calibration_date: id.calibration_date,
-        })
+    let (meter, illuminance_meter) = if measured {
+        (
+            rig::meter_info("sim", &mut luminance, SiteMeter::default()).map_err(lib)?,
+            Some(rig::meter_info("sim", &mut illuminance, SiteMeter::default()).map_err(lib)?),
+        )
+    } else {
+        (MeterInfo { selector: "none".into(), ..MeterInfo::default() }, None)
     };
-    let header = SessionHeader {
-        format: monqc::session::FORMAT.into(),
-        version: monqc::session::VERSION,
-        software: software(),
-        standard: criteria.standard.id.clone(),
-        grade: t.grade.to_ascii_lowercase(),
-        test: t.test.to_lib(),
-        setup,
-        bit_depth: model.bit_depth,
-        display_id: t.display_id.clone(),
-        display: t.description.clone(),
-        operator: t.operator.clone(),
-        rd_cd_m2_per_lx: None,
-        meter: if measured { meter_info(&mut luminance)? } else { MeterInfo::default() },
-        illuminance_meter: if measured { Some(meter_info(&mut illuminance)?) } else { None },
-        started: stamp(t.started),
-    };
-    let plan = Procedure::built_in(&header.standard, header.test).map_err(lib)?.plan(
-        setup,
-        model.bit_depth,
-        true,
+    SIM_NOW.with(|now| now.set(t.started));
+    let header = lifecycle::header(
+        NewSession {
+            standard: t.standard.clone(),
+            grade: t.grade.clone(),
+            test: t.test.to_lib(),
+            setup,
+            bit_depth: model.bit_depth,
+            display_id: t.display_id.clone(),
+            display: t.description.clone(),
+            operator: t.operator.clone(),
+            rd_cd_m2_per_lx: None,
+            only: None,
+            lmax_change_limit_percent: None,
+        },
+        meter,
+        illuminance_meter,
+        sim_clock,
     );
-    // The bench writes readings as they are taken (timed now); the fleet's
-    // history needs them at `started`, so the walk is journalled in a draft
-    // and copied, every entry shifted to its place in the past.
-    let draft_dir = tempfile::tempdir_in(store.sessions_dir())
-        .map_err(|source| AdapterError::Scratch { path: store.sessions_dir(), source })?;
-    let draft = draft_dir.path().join("draft.jsonl");
-    let mut writer = SessionWriter::create(&draft, &header).map_err(lib)?;
+    let baseline = lifecycle::choose_baseline(&store, &header, None).map_err(lib)?;
+    let plan = lifecycle::plan(&header, true).map_err(lib)?;
+    let prefix = format!("{}-{}", t.display_id, t.test.id());
+    let (session_id, mut writer) = lifecycle::create_session(
+        &store,
+        &lifecycle::session_id(&prefix, || SIM_NOW.with(|now| now.get())),
+        &header,
+        sim_clock,
+    )
+    .map_err(lib)?;
     let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
     sequence::run(
         &plan,
@@ -855,57 +926,9 @@ pub fn simulate(data_dir: &Path, t: &SimulatedTest) -> Result<String, AdapterErr
     )
     .map_err(lib)?;
     drop(writer);
-    let walked = monqc::session::read(&draft).map_err(lib)?;
-    let session_id =
-        format!("{}-{}-{}", t.display_id, t.test.id(), t.started.format("%Y%m%dT%H%M%S%.3fZ"));
     let path = store.session_path(&session_id);
-    let mut writer = SessionWriter::create(&path, &header).map_err(lib)?;
-    let first = walked.entries.iter().find_map(entry_time);
-    for (i, entry) in walked.entries.iter().enumerate() {
-        let shifted = match (entry_time(entry), first) {
-            (Some(at), Some(first)) => {
-                // At least a second apart, as a person at a bench would be.
-                let offset = (at - first).max(chrono::Duration::seconds(i as i64 * 7));
-                retime(entry, t.started + chrono::Duration::seconds(30) + offset)?
-            }
-            _ => entry.clone(),
-        };
-        writer.append(&shifted).map_err(lib)?;
-    }
-    drop(writer);
-    let options = AnalysisOptions {
-        grade: header.grade.clone(),
-        test: header.test,
-        expected_contrast: None,
-        jnd_inverse: JndInverse::Exact,
-    };
-    let baseline_id = (t.test == TestKind::Constancy)
-        .then(|| {
-            record::index(&store).map(|entries| {
-                entries
-                    .into_iter()
-                    .rev()
-                    .find(|e| e.display_id == t.display_id && e.test == TestType::Acceptance)
-                    .map(|e| e.record)
-            })
-        })
-        .transpose()
-        .map_err(lib)?
-        .flatten();
-    let baseline =
-        baseline_id.as_deref().map(|id| record::load(&store, id)).transpose().map_err(lib)?;
-    let (id, _) = record::finalise(
-        &store,
-        Finalising {
-            session_path: &path,
-            by: &t.operator,
-            software: &software(),
-            criteria: &criteria,
-            options,
-            baseline: baseline_id.as_deref().zip(baseline.as_ref()),
-        },
-    )
-    .map_err(lib)?;
+    let (id, _) = lifecycle::finalise(&store, &path, &header, baseline.as_deref(), sim_clock)
+        .map_err(lib)?;
     Ok(id)
 }
 
@@ -933,23 +956,6 @@ pub fn amend(
 
 fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn entry_time(e: &SessionEntry) -> Option<chrono::DateTime<chrono::Utc>> {
-    let v = serde_json::to_value(e).ok()?;
-    let at = v.get("at")?.as_str()?;
-    chrono::DateTime::parse_from_rfc3339(at).ok().map(|t| t.with_timezone(&chrono::Utc))
-}
-
-fn retime(
-    e: &SessionEntry,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<SessionEntry, AdapterError> {
-    let mut v = serde_json::to_value(e).map_err(lib)?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("at".into(), stamp(at).into());
-    }
-    serde_json::from_value(v).map_err(lib)
 }
 
 /// A workstation's data directory as `monqc push` reads it.

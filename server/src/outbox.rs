@@ -2,7 +2,7 @@
 //! into push requests: the server's side of the protocol, used by the demo
 //! fleet and the load command to push as `monqc push` does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::adapter::{self, AdapterError, WorkstationDir};
@@ -43,7 +43,10 @@ pub fn amended_records(data_dir: &Path) -> Result<Vec<String>, OutboxError> {
 
 /// The push requests that bring the server from `state` (and the
 /// amendment line `counts` it holds) to this data directory, at most
-/// `max_records` records each.
+/// `max_records` records each. Amendment lines go with the index line that
+/// anchors them (as `monqc push` sends them); those of records amended
+/// before anchors existed go last; lines no anchor covers yet (a crash
+/// inside `monqc amend`) wait for `monqc repair`.
 pub fn plan(
     data_dir: &Path,
     state: &PushState,
@@ -60,35 +63,29 @@ pub fn plan(
             lines.len()
         )));
     }
-    if held > 0 {
-        let ours = adapter::parse_index_line(&lines[held - 1])?.hash;
-        if Some(&ours) != state.index_head.as_ref() {
-            return Err(OutboxError::Diverged(format!(
-                "the server's index of this workstation does not match {}'s at line {held}",
-                data_dir.display()
-            )));
-        }
+    let parsed =
+        lines.iter().map(|l| adapter::parse_index_line(l)).collect::<Result<Vec<_>, _>>()?;
+    if held > 0 && Some(&parsed[held - 1].hash) != state.index_head.as_ref() {
+        return Err(OutboxError::Diverged(format!(
+            "the server's index of this workstation does not match {}'s at line {held}",
+            data_dir.display()
+        )));
     }
-    let amendments_of = |id: &str| -> Result<Option<PushedAmendments>, OutboxError> {
-        let local = dir.amendment_lines(id)?;
-        let from = counts.get(id).copied().unwrap_or(0).max(0) as usize;
-        if local.len() <= from {
-            return Ok(None);
-        }
-        Ok(Some(PushedAmendments {
-            record: id.into(),
-            from: from as i64,
-            lines: local[from..].to_vec(),
-        }))
-    };
+    let mut sent: BTreeMap<String, usize> =
+        counts.iter().map(|(id, n)| (id.clone(), (*n).max(0) as usize)).collect();
+    let mut local: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in amended_records(data_dir)? {
+        let l = dir.amendment_lines(&id)?;
+        local.insert(id, l);
+    }
+    let anchored: BTreeSet<String> =
+        parsed.iter().filter_map(|l| l.anchors.as_ref().map(|a| a.0.clone())).collect();
     let mut requests = Vec::new();
     let mut current = PushRequest { index_from: held as i64, ..Default::default() };
-    let mut in_new = std::collections::BTreeSet::new();
-    for (i, text) in lines.iter().enumerate().skip(held) {
-        let line = adapter::parse_index_line(text)?;
+    for (i, (text, line)) in lines.iter().zip(&parsed).enumerate().skip(held) {
         current.index_lines.push(text.clone());
-        if let Some(id) = line.record {
-            let path = dir.record_path(&id);
+        if let Some(id) = &line.record {
+            let path = dir.record_path(id);
             let bytes = std::fs::read(&path).map_err(|e| OutboxError::File {
                 path: path.display().to_string(),
                 problem: e.to_string(),
@@ -98,24 +95,49 @@ pub fn plan(
                 problem: "not UTF-8 text: the record file was damaged".into(),
             })?;
             current.records.push(PushedRecord { id: id.clone(), text });
-            current.amendments.extend(amendments_of(&id)?);
-            in_new.insert(id);
+        }
+        if let Some((id, head)) = &line.anchors {
+            let chain = local.get(id).map(Vec::as_slice).unwrap_or_default();
+            let upto = chain
+                .iter()
+                .position(|l| adapter::parse_amendment_line(l).is_ok_and(|(_, h)| h == *head))
+                .ok_or_else(|| {
+                    OutboxError::Diverged(format!(
+                        "index line {i} anchors an amendment of record {id} that {} does not hold",
+                        dir.amendments_path(id).display()
+                    ))
+                })?;
+            let from = sent.get(id).copied().unwrap_or(0);
+            if upto + 1 > from {
+                add(&mut current, id, from, &chain[from..=upto]);
+                sent.insert(id.clone(), upto + 1);
+            }
         }
         if current.records.len() >= max_records {
             let next = PushRequest { index_from: i as i64 + 1, ..Default::default() };
             requests.push(std::mem::replace(&mut current, next));
         }
     }
-    for (id, _) in counts.iter().filter(|(id, _)| !in_new.contains(*id)) {
-        current.amendments.extend(amendments_of(id)?);
-    }
-    for id in amended_records(data_dir)? {
-        if !in_new.contains(&id) && !counts.contains_key(&id) {
-            current.amendments.extend(amendments_of(&id)?);
+    for (id, chain) in &local {
+        let from = sent.get(id).copied().unwrap_or(0);
+        if chain.len() > from && !anchored.contains(id) {
+            add(&mut current, id, from, &chain[from..]);
         }
     }
     if !current.index_lines.is_empty() || !current.amendments.is_empty() {
         requests.push(current);
     }
     Ok(requests)
+}
+
+/// Add amendment lines `lines` of record `id`, from line `from`, to `req`.
+fn add(req: &mut PushRequest, id: &str, from: usize, lines: &[String]) {
+    match req.amendments.iter_mut().find(|a| a.record == id) {
+        Some(a) => a.lines.extend(lines.iter().cloned()),
+        None => req.amendments.push(PushedAmendments {
+            record: id.into(),
+            from: from as i64,
+            lines: lines.to_vec(),
+        }),
+    }
 }

@@ -208,7 +208,7 @@ fn a_record_downloaded_from_the_server_verifies_with_monqc_verify() {
             "monqc verify: {text}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(text.contains("verified: the record is as finalised"), "{text}");
+        assert!(text.contains("verified: the bytes and the history are exactly as finalised"), "{text}");
         assert!(text.contains("recomputed from the readings: identical"), "{text}");
         // The same bundle with one byte of the record changed does not verify.
         let file = data.join("records").join(format!("{id}.json"));
@@ -237,21 +237,23 @@ fn a_record_downloaded_from_the_server_verifies_with_monqc_verify() {
 
 #[test]
 fn a_changed_index_line_or_amendment_is_refused_and_amendments_are_pushed_verified() {
-    let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("ws");
-    copy_dir(&shared_workstations(1)[0].0, &dir);
-    let ids = monqc_server::outbox::plan(&dir, &Default::default(), &Default::default(), 500)
-        .unwrap()[0]
-        .records
-        .iter()
-        .map(|r| r.id.clone())
-        .collect::<Vec<_>>();
     on_each_backend(|server| {
+        // Each backend gets its own copy: amending changes the workstation's index.
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("ws");
+        copy_dir(&shared_workstations(1)[0].0, &dir);
+        let ids = monqc_server::outbox::plan(&dir, &Default::default(), &Default::default(), 500)
+            .unwrap()[0]
+            .records
+            .iter()
+            .map(|r| r.id.clone())
+            .collect::<Vec<_>>();
         let token = server.workstation("General Hospital", "ws-a");
         // An index line whose verdict was edited breaks its chain.
         let mut req = first_push(&dir).remove(0);
-        req.index_lines[1] =
-            req.index_lines[1].replacen("\"overall\":\"pass\"", "\"overall\":\"fail\"", 1);
+        let edited = req.index_lines[1].replacen("\"overall\":\"pass\"", "\"overall\":\"fail\"", 1);
+        assert_ne!(edited, req.index_lines[1], "the first record passed");
+        req.index_lines[1] = edited;
         let r = send(&server.base, &token, &req);
         assert_eq!(r.status, 422, "{}", r.text());
         assert!(
@@ -261,25 +263,25 @@ fn a_changed_index_line_or_amendment_is_refused_and_amendments_are_pushed_verifi
         );
         assert_eq!(record_count(server), 0);
         push_http(&server.base, &token, &dir).unwrap();
-    });
-    // An amendment made on the workstation after the first push.
-    monqc_server::adapter::amend(
-        &dir,
-        &ids[0],
-        "physicist",
-        chrono::Utc::now(),
-        "operator",
-        "Hanako Yamada",
-        "the shared login was recorded",
-    )
-    .unwrap();
-    on_each_backend(|server| {
-        let token = server.workstation("General Hospital", "ws-a");
+
+        // An amendment made on the workstation after the first push goes
+        // with the index line that anchors it.
+        monqc_server::adapter::amend(
+            &dir,
+            &ids[0],
+            "physicist",
+            chrono::Utc::now(),
+            "operator",
+            "Hanako Yamada",
+            "the shared login was recorded",
+        )
+        .unwrap();
         push_http(&server.base, &token, &dir).unwrap();
         let db = server.db.clone();
         let id = ids[0].clone();
         let lines = server.block(async move { db.amendment_lines(&id).await.unwrap() });
         assert_eq!(lines.len(), 2, "header and one amendment");
+
         // A second amendment, changed after it was written, is refused.
         monqc_server::adapter::amend(
             &dir,
@@ -293,10 +295,14 @@ fn a_changed_index_line_or_amendment_is_refused_and_amendments_are_pushed_verifi
         .unwrap();
         let path = dir.join("records").join(format!("{}.amendments.jsonl", ids[0]));
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-        let last = lines.pop().unwrap().replace("\"value\":\"x\"", "\"value\":\"y\"");
+        let last = text.lines().last().unwrap().replace("\"value\":\"x\"", "\"value\":\"y\"");
+        assert!(last.contains("\"value\":\"y\""));
+        // The second amendment's anchor is the index's last line.
+        let index = std::fs::read_to_string(dir.join("records").join("index.jsonl")).unwrap();
+        let index: Vec<String> = index.lines().map(str::to_string).collect();
         let req = monqc_server::ingest::PushRequest {
-            index_from: ids.len() as i64 + 1,
+            index_from: index.len() as i64 - 1,
+            index_lines: vec![index.last().unwrap().clone()],
             amendments: vec![monqc_server::ingest::PushedAmendments {
                 record: ids[0].clone(),
                 from: 2,
@@ -315,13 +321,10 @@ fn a_changed_index_line_or_amendment_is_refused_and_amendments_are_pushed_verifi
                 .any(|c| c["what"] == "amendments" && c["ok"] == false),
             "{checks}"
         );
-        // Put the file back as written, push it.
-        std::fs::write(&path, text).unwrap();
+        // As written, it is stored.
         push_http(&server.base, &token, &dir).unwrap();
         let db = server.db.clone();
         let id = ids[0].clone();
         assert_eq!(server.block(async move { db.amendment_lines(&id).await.unwrap() }).len(), 3);
-        // Remove it again for the next backend.
-        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     });
 }

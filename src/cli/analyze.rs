@@ -4,11 +4,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::analysis::{self, AnalysisOptions};
-use monqc::contrast_response::{ExpectedContrast, JndInverse};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::{self, Ambient, CsvContext, LambSource, MeasurementSet, MeterSetup};
-use monqc::session;
+use monqc::numbers::contrast_response::{ExpectedContrast, JndInverse};
+use monqc::numbers::measurement::{Ambient, LambSource, MeasurementSet, MeterSetup};
+use monqc::records::csv_input::{self, CsvContext};
+use monqc::records::file_kind::{self, FileKind};
+use monqc::records::session;
+use monqc::records::text_file;
+use monqc::records::values;
+use monqc::standards::analysis::{self, AnalysisOptions};
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
 
 use super::{Outcome, verdicts};
 
@@ -16,6 +21,11 @@ use super::{Outcome, verdicts};
 ///
 /// FILE is a monqc session file or a CSV with the header `ddl,luminance`
 /// (cd/m² as the meter read it), optional `x,y`, one row per patch.
+///
+/// Exit codes: 0 PASS (every required item measured and met), 1 FAIL, 2 an
+/// error, 3 INCOMPLETE (判定保留: nothing failed but a required item was not
+/// judged — a CSV holds no uniformity readings and no visual judgements, so
+/// its verdict is INCOMPLETE at best).
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Session file or CSV.
@@ -60,6 +70,16 @@ pub struct AnalyzeArgs {
     /// Use this criteria table instead of the built-in one.
     #[arg(long, value_name = "FILE")]
     criteria: Option<PathBuf>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, tracking, lmax-change, lmax-without-ambient,
+    /// visual); the verdict says which it covers, and the items left out are
+    /// not judged (INCOMPLETE at best).
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
+    /// The site's own tolerance on the change of L'max from the baseline, in
+    /// % (constancy; no standard gives one, so it is marked unsourced).
+    #[arg(long, value_name = "PERCENT")]
+    lmax_change_limit: Option<f64>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -97,22 +117,23 @@ enum InverseArg {
 
 /// What a file holds, with the session's own choices when it is one.
 pub struct Loaded {
+    pub path: PathBuf,
     pub set: MeasurementSet,
     pub session: Option<session::SessionHeader>,
 }
 
 /// The ambient light given on the command line, if any.
 fn ambient_from_args(args: &AnalyzeArgs) -> anyhow::Result<Option<Ambient>> {
-    for (flag, value, unit) in [
-        ("--lamb", args.lamb, "a luminance in cd/m²"),
-        ("--illuminance", args.illuminance, "an illuminance in lx"),
-        ("--rd", args.rd, "a reflection coefficient in cd·m⁻²·lx⁻¹"),
-    ] {
-        if let Some(v) = value
-            && (!v.is_finite() || v < 0.0)
-        {
-            bail!("{flag} {v}: give {unit}, finite and not negative");
-        }
+    // Range and sense, with the value quoted short (REDTEAM U4: 1e308 was
+    // printed as 309 digits; W5: an Rd of 0 or above 1/π).
+    if let Some(v) = args.lamb {
+        values::luminance("--lamb", v)?;
+    }
+    if let Some(v) = args.illuminance {
+        values::illuminance("--illuminance", v)?;
+    }
+    if let Some(v) = args.rd {
+        values::rd("--rd", v)?;
     }
     Ok(match (args.lamb, args.illuminance, args.rd) {
         (Some(lamb), e, _) => {
@@ -142,12 +163,11 @@ fn load(
     override_session: bool,
     bits: Option<u8>,
 ) -> anyhow::Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}; check the path", path.display()))?;
-    if session::looks_like_session(&text) {
+    let text = text_file::read(path)?;
+    if file_kind::recognise(&text, path)? == FileKind::Session {
         let s = session::parse(&text, path)?;
         for w in &s.warnings {
-            eprintln!("monqc: warning: {w}");
+            note!("monqc: warning: {w}");
         }
         let mut set = s.measurement_set(path);
         if let Some(m) = method {
@@ -159,10 +179,14 @@ fn load(
                 ..a
             });
         }
-        Ok(Loaded { set, session: Some(s.header) })
+        Ok(Loaded { path: path.to_owned(), set, session: Some(s.header) })
     } else {
         let context = CsvContext { setup: method.unwrap_or_default(), ambient, bit_depth: bits };
-        Ok(Loaded { set: measurement::parse_csv(&text, path, context)?, session: None })
+        Ok(Loaded {
+            path: path.to_owned(),
+            set: csv_input::parse_csv(&text, path, context)?,
+            session: None,
+        })
     }
 }
 
@@ -181,9 +205,19 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         .or_else(|| loaded.session.as_ref().map(|s| s.standard.clone()))
         .unwrap_or_else(|| "jesra-x0093".into());
     let criteria = match &args.criteria {
-        Some(path) => Criteria::load(path)?,
+        Some(path) => Criteria::parse(&text_file::read(path)?, &path.display().to_string())?,
         None => Criteria::built_in_for(&standard)?,
     };
+    // REDTEAM U7: `--standard` was silently ignored next to `--criteria`.
+    if let (Some(asked), Some(path)) = (&args.standard, &args.criteria)
+        && !criteria.standard.id.eq_ignore_ascii_case(asked)
+    {
+        bail!(
+            "--standard {asked} and --criteria {} (a table for {}) disagree; give one of them",
+            path.display(),
+            criteria.standard.id
+        );
+    }
     let grade =
         match args.grade.clone().or_else(|| loaded.session.as_ref().map(|s| s.grade.clone())) {
             Some(g) => g,
@@ -210,11 +244,22 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         })
         .transpose()?;
     if test == TestType::Acceptance && baseline.is_some() {
-        eprintln!("monqc: note: --baseline is only used by constancy tests (--test constancy)");
+        note!("monqc: note: --baseline is only used by constancy tests (--test constancy)");
     }
+    if let Some(b) = baseline.as_ref().filter(|_| test == TestType::Constancy) {
+        check_baseline_session(b, &loaded)?;
+    }
+    if let Some(only) = &args.only {
+        analysis::check_scope(only)?;
+    }
+    if let Some(p) = args.lmax_change_limit {
+        anyhow::ensure!(
+            p.is_finite() && p > 0.0,
+            "--lmax-change-limit {p}: give a positive percentage (for example 10)"
+        );
+    }
+    let session_limit = loaded.session.as_ref().and_then(|h| h.lmax_change_limit_percent);
     let options = AnalysisOptions {
-        grade,
-        test,
         expected_contrast: args.expected_contrast.map(|e| match e {
             ExpectedArg::IdealInterval => ExpectedContrast::IdealInterval,
             ExpectedArg::OneJndAtMean => ExpectedContrast::OneJndAtMean,
@@ -223,6 +268,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
             InverseArg::Exact => JndInverse::Exact,
             InverseArg::Ps314Polynomial => JndInverse::Ps314Polynomial,
         },
+        // The visual items the standard's procedure asks for must be judged
+        // for a PASS (a session holds them; a CSV cannot).
+        visual_items: Procedure::built_in(&criteria.standard.id, test)
+            .map(|p| p.visual_items())
+            .unwrap_or_default(),
+        only: args.only.clone().or_else(|| loaded.session.as_ref().and_then(|h| h.only.clone())),
+        lmax_change_limit_percent: args.lmax_change_limit.or(session_limit),
+        ..AnalysisOptions::new(grade, test)
     };
     let analysis = analysis::analyse(
         &loaded.set,
@@ -231,4 +284,31 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         baseline.as_ref().filter(|_| test == TestType::Constancy).map(|b| &b.set),
     )?;
     verdicts::emit(&analysis, args.json)
+}
+
+/// A session given as the baseline must be of the same display and an
+/// acceptance test (a CSV carries no display: the user vouches for it).
+fn check_baseline_session(baseline: &Loaded, now: &Loaded) -> anyhow::Result<()> {
+    let Some(b) = &baseline.session else { return Ok(()) };
+    if let Some(n) = &now.session
+        && n.display_id != b.display_id
+    {
+        bail!(
+            "baseline {} is a session of display {}, but {} is of display {}: a constancy test \
+             is compared with its own display's acceptance measurement",
+            baseline.path.display(),
+            b.display_id,
+            now.path.display(),
+            n.display_id
+        );
+    }
+    if b.test != TestType::Acceptance {
+        bail!(
+            "baseline {} is a {} session: the baseline (基準値) is the display's acceptance \
+             measurement",
+            baseline.path.display(),
+            b.test
+        );
+    }
+    Ok(())
 }

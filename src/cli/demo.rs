@@ -4,16 +4,15 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use monqc::bench::{DisplayModel, Panel};
-use monqc::criteria::{Criteria, TestType};
-use monqc::measurement::MeterSetup;
-use monqc::procedure::Procedure;
-use monqc::session::SessionWriter;
-use monqc::store::Store;
+use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::simulated_display::{DisplayModel, Panel};
+use monqc::numbers::measurement::MeterSetup;
+use monqc::records::session::SessionWriter;
+use monqc::standards::criteria::{Criteria, TestType};
 
 use super::report::{self, LangArg};
-use super::session::{self, Rig, SimSettings};
-use super::{Outcome, data_dir, operator, verdicts};
+use super::{Outcome, open_store, operator, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -75,6 +74,10 @@ pub struct DemoArgs {
     /// Language of the PDF report.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, visual, …); the verdict says which it covers.
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -90,23 +93,6 @@ enum SetupArg {
 }
 
 pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
-    for (name, v) in [
-        ("--lmax", args.lmax),
-        ("--lmin", args.lmin),
-        ("--illuminance", args.illuminance),
-        ("--rd", args.rd),
-    ] {
-        anyhow::ensure!(
-            v.is_finite() && v >= 0.0,
-            "{name} {v}: give a finite, non-negative number"
-        );
-    }
-    anyhow::ensure!(
-        args.lmin < args.lmax,
-        "--lmin {} must be below --lmax {}",
-        args.lmin,
-        args.lmax
-    );
     anyhow::ensure!(
         args.time_scale.is_finite() && args.time_scale > 0.0,
         "--time-scale {}: give a positive factor",
@@ -114,7 +100,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     );
     for sel in std::iter::once(&args.meter).chain(args.illuminance_meter.as_ref()) {
         anyhow::ensure!(
-            session::is_simulated(sel),
+            rig::is_simulated(sel),
             "`{sel}` is not a simulated meter; the demo takes sim or one of: {} \
              (real meters: monqc run)",
             monqc_drivers::SIMULATED_KINDS
@@ -142,9 +128,26 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         seed: args.seed,
         ..DisplayModel::default()
     };
+    // Every number of the panel and room is checked before a reading is
+    // taken (REDTEAM D7: `--noise NaN` was journalled as `null`).
+    model.check(&|field| {
+        match field {
+            "lmax_cd_m2" => "--lmax",
+            "lmin_cd_m2" => "--lmin",
+            "illuminance_lx" => "--illuminance",
+            "rd_cd_m2_per_lx" => "--rd",
+            "corner_falloff" => "--corner-falloff",
+            "noise_relative" => "--noise",
+            other => other,
+        }
+        .to_string()
+    })?;
     let criteria = Criteria::built_in_for("jesra-x0093")?;
     criteria.grade(&args.grade)?;
-    let store = Store::open(&data_dir()?)?;
+    if let Some(only) = &args.only {
+        monqc::standards::analysis::check_scope(only)?;
+    }
+    let store = open_store()?;
     let sim = SimSettings {
         model: model.clone(),
         time_scale: args.time_scale,
@@ -155,57 +158,55 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
     let mut rig =
         Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&args.meter, None, Some(illuminance_selector))?;
-    eprintln!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
-    let display = format!(
-        "simulated {} panel, {} cd/m² / {} cd/m², {} lx, Rd {}",
-        match model.panel {
-            Panel::Gsdf => "GSDF-calibrated",
-            Panel::Gamma22 => "gamma 2.2",
-        },
-        model.lmax_cd_m2,
-        model.lmin_cd_m2,
-        model.illuminance_lx,
-        model.rd_cd_m2_per_lx
-    );
-    let header = session::header(
-        &criteria.standard.id,
-        &args.grade,
-        TestType::Acceptance,
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &args.meter,
+        Default::default(),
+        Some(illuminance_selector),
+        Default::default(),
+    )?;
+    note!("luminance meter: {} {} ({})", meter.vendor, meter.model, args.meter);
+    let new = NewSession {
+        standard: criteria.standard.id.clone(),
+        grade: args.grade.clone(),
+        test: TestType::Acceptance,
         setup,
-        model.bit_depth,
-        "sim-demo",
-        display,
-        "demo",
-        (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
-        meter,
-        illuminance_meter,
-    );
-    let path = match args.session {
-        Some(p) => p,
+        bit_depth: model.bit_depth,
+        display_id: "sim-demo".into(),
+        display: model.description(),
+        operator: "demo".into(),
+        rd_cd_m2_per_lx: (setup != MeterSetup::Telescopic).then_some(model.rd_cd_m2_per_lx),
+        only: args.only.clone(),
+        lmax_change_limit_percent: None,
+    };
+    let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
+    let mut writer = match &args.session {
+        Some(p) => SessionWriter::create(p, &header, chrono::Utc::now)?,
         None => {
-            store.session_path(&format!("demo-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ")))
+            let id = lifecycle::session_id("demo", chrono::Utc::now);
+            lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?.1
         }
     };
-    let mut writer = SessionWriter::create(&path, &header)?;
-    // The demo measures; the visual items need a person (`monqc run`).
-    let plan = Procedure::built_in(&header.standard, TestType::Acceptance)?.plan(
-        setup,
-        model.bit_depth,
-        false,
-    );
-    rig.walk(&plan, &Default::default(), &mut operator::Unattended, &mut writer)?;
+    let path = writer.path().to_path_buf();
+    // The demo measures; the visual items need a person (`monqc run`), so
+    // its verdict says they were not judged.
+    let plan = lifecycle::plan(&header, false)?;
+    rig.walk(
+        &plan,
+        &Default::default(),
+        &mut operator::Unattended,
+        &mut writer,
+        &mut operator::print_progress,
+    )?;
     drop(rig);
 
-    let (id, record) = session::finalise(&store, &path, &header, None)?;
+    let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, args.json)?;
-    eprintln!("session file: {}", path.display());
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("session file: {}", path.display());
+    note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
         let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
-        eprintln!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
+        note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
-    eprintln!("re-analyse it with: monqc analyze {}", path.display());
+    note!("re-analyse it with: monqc analyze {}", path.display());
     Ok(outcome)
 }

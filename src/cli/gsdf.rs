@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use monqc::gsdf;
+use monqc::numbers::gsdf;
 
 use super::Outcome;
 
@@ -58,7 +58,7 @@ pub fn run(args: GsdfArgs) -> anyhow::Result<Outcome> {
             let poly = gsdf::jnd_index_ps314_polynomial(luminance_cd_m2).ok();
             writeln!(out, "{j:.4}")?;
             if let Some(p) = poly {
-                eprintln!("(PS3.14 §7.1 polynomial approximation: {p:.4})");
+                note!("(PS3.14 §7.1 polynomial approximation: {p:.4})");
             }
         }
         GsdfCommand::Luminance { jnd_index } => {
@@ -68,7 +68,7 @@ pub fn run(args: GsdfArgs) -> anyhow::Result<Outcome> {
                 && let Some(row) = gsdf::table_b1().find(|r| f64::from(r.jnd_index) == jnd_index)
                 && format!("{l:.4}") != row.luminance_printed
             {
-                eprintln!(
+                note!(
                     "(PS3.14 §7.1 formula; Table B-1 prints {} — the table holds the \
                              Barten-model levels the formula was fitted to)",
                     row.luminance_printed

@@ -36,8 +36,8 @@ enum MetersCommand {
     Read {
         /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
         selector: String,
-        /// How many readings to take.
-        #[arg(long, default_value_t = 1)]
+        /// How many readings to take (1 or more).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         count: u32,
         /// Measure illuminance (lx) instead of luminance (cd/m²).
         #[arg(long)]
@@ -117,6 +117,15 @@ fn list(out: &mut impl Write) -> anyhow::Result<()> {
 }
 
 fn parse(selector: &str) -> anyhow::Result<MeterSelector> {
+    // REDTEAM U7: `sim` is valid for run and demo, so "unknown meter kind"
+    // misled.
+    if selector == "sim" {
+        anyhow::bail!(
+            "`sim` is the ideal meter of a simulated session (monqc demo, monqc run --meter sim) \
+             and reads only the simulated display there; here use a simulated twin: {}",
+            SIMULATED_KINDS.iter().map(|k| format!("sim-{k}")).collect::<Vec<_>>().join(", ")
+        );
+    }
     selector.parse::<MeterSelector>().with_context(|| format!("bad meter selector {selector:?}"))
 }
 

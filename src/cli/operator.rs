@@ -3,11 +3,22 @@
 use std::io::{BufRead, Write};
 use std::path::Path;
 
-use monqc::sequence::{Operator, SequenceError, StepDone};
+use monqc::measuring::sequence::{Operator, SequenceError, StepDone};
+use monqc::standards::procedure::step_id;
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal.
+pub fn choose(yes: bool, answers: Option<&Path>) -> anyhow::Result<Box<dyn Operator>> {
+    Ok(match (yes, answers) {
+        (_, Some(path)) => Box::new(Scripted::load(path)?),
+        (true, None) => Box::new(AssumeYes),
+        (false, None) => Box::new(Terminal),
+    })
+}
 
 /// Print one finished step on stderr.
 pub fn print_progress(s: StepDone) {
-    eprintln!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
 }
 
 /// No one at the display: instructions need no action (a simulated bench
@@ -36,7 +47,8 @@ impl Operator for Unattended {
 pub struct Terminal;
 
 fn ask(prompt: &str) -> Result<String, SequenceError> {
-    eprint!("{prompt}");
+    // A closed stderr must not panic (REDTEAM X4); the answer is still read.
+    let _ = write!(std::io::stderr(), "{prompt}");
     std::io::stderr().flush().ok();
     let mut line = String::new();
     let n = std::io::stdin()
@@ -74,7 +86,7 @@ impl Operator for Terminal {
                 "y" | "yes" => true,
                 "n" | "no" => false,
                 "q" | "quit" => {
-                    return Err(SequenceError::Stopped { step: format!("visual/{item}") });
+                    return Err(SequenceError::Stopped { step: step_id::visual(item) });
                 }
                 _ => continue,
             };
@@ -90,7 +102,7 @@ pub struct AssumeYes;
 
 impl Operator for AssumeYes {
     fn instruct(&mut self, text: &str) -> Result<(), SequenceError> {
-        eprintln!(">> {text} (--yes: taken as done)");
+        note!(">> {text} (--yes: taken as done)");
         Ok(())
     }
 

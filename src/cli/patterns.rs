@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use monqc_patterns::presenter::{OperatorKey, Presenter, PresenterError, PresenterOptions};
-use monqc_patterns::{BitDepth, PatternId, PatternParams, catalogue, default_bn_background};
+use monqc_patterns::{
+    BitDepth, ErrorKind, PatternId, PatternParams, catalogue, default_bn_background,
+};
 
 use super::Outcome;
 
@@ -111,7 +113,7 @@ fn params(
         bail!("--background-ddl applies only to the JIRA-BNnn-L20 patterns, not to {id}");
     }
     if id.takes_background_ddl() && background_ddl.is_none() {
-        eprintln!(
+        note!(
             "note: {id}: background DDL defaulted to {} (the TG18-LN12 background, about 20 % of \
              Lmax on a GSDF-calibrated display); pass --background-ddl with this display's own \
              20 % level for a real test",
@@ -138,8 +140,11 @@ fn export(
 ) -> anyhow::Result<Outcome> {
     let id = pattern_id(name)?;
     let params = params(&id, size, bits, background_ddl)?;
-    let spec = id.generate(&params).with_context(|| {
-        format!("cannot draw {id} at {}x{}; choose a larger --size", size.0, size.1)
+    // "choose a larger --size" only when the size is too small (REDTEAM U5:
+    // it was also said for a DDL out of range, and for sizes too large).
+    let spec = id.generate(&params).map_err(|e| {
+        let hint = if e.kind() == ErrorKind::Geometry { "; choose a larger --size" } else { "" };
+        anyhow::Error::new(e).context(format!("cannot draw {id} at {}x{}{hint}", size.0, size.1))
     })?;
     let file = std::fs::File::create(output).with_context(|| {
         format!("cannot create {}; check that its folder exists and is writable", output.display())
@@ -147,7 +152,7 @@ fn export(
     spec.render().write_png(std::io::BufWriter::new(file), &id.to_string()).with_context(|| {
         format!("writing {} failed; check the free disk space", output.display())
     })?;
-    eprintln!(
+    note!(
         "wrote {} ({id}, {}x{}, {bits}-bit, {} measurement region(s))",
         output.display(),
         size.0,
@@ -221,9 +226,9 @@ fn show(
             other => anyhow::Error::new(other).context("showing the pattern failed"),
         })?;
         if report.converted_to_8_bit {
-            eprintln!("warning: the surface has no 10-bit format; {id} is shown at 8 bits");
+            note!("warning: the surface has no 10-bit format; {id} is shown at 8 bits");
         }
-        eprintln!(
+        note!(
             "showing {id} ({}/{}) on monitor {monitor}, {}x{}, {}-bit output; \
              Space/→ next, ← back, Esc/Q quit",
             index + 1,

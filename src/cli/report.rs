@@ -2,16 +2,13 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
-use monqc::record;
-use monqc::report::{self, ReportInputs};
-use monqc::site::Site;
-use monqc::store::Store;
-use monqc_reports::{Lang, PdfWriter, Report};
+use monqc::office::report;
+use monqc::records::record;
+use monqc::records::store::Store;
+use monqc_reports::Lang;
 
-use super::Outcome;
-use super::data_dir;
+use super::{Outcome, open_store};
 
 /// Write a record's report as PDF (Japanese or English).
 #[derive(Debug, Args)]
@@ -21,7 +18,9 @@ pub struct ReportArgs {
     /// Language of the report.
     #[arg(long, value_enum, default_value = "ja")]
     lang: LangArg,
-    /// Output PDF file.
+    /// Output PDF file (`-` for standard output). An existing file is
+    /// replaced whole or not at all (and monqc says so); a path inside the
+    /// data directory is refused.
     #[arg(short, long)]
     output: PathBuf,
 }
@@ -37,7 +36,9 @@ pub struct ExportArgs {
     /// Language of the CSV headings.
     #[arg(long, value_enum, default_value = "en")]
     lang: LangArg,
-    /// Output file [default: standard output].
+    /// Output file [default: standard output]. An existing file is replaced
+    /// whole or not at all (and monqc says so); a path inside the data
+    /// directory is refused.
     #[arg(short, long)]
     output: Option<PathBuf>,
 }
@@ -66,47 +67,54 @@ enum FormatArg {
     Csv,
 }
 
-/// The report document of record `id` in `store`.
-fn document(store: &Store, id: &str, rec: &record::Record, lang: Lang) -> anyhow::Result<Report> {
-    let amendments = record::amendments(store, id)?;
-    let display = rec.session()?.header.display_id;
-    let mut history: Vec<_> =
-        record::index(store)?.into_iter().filter(|e| e.display_id == display).collect();
-    if let Some(pos) = history.iter().position(|e| e.record == id) {
-        history.truncate(pos + 1);
+/// Write `bytes` to `path` (`-`: standard output): never inside the data
+/// directory, an existing file replaced atomically (REDTEAM D6).
+pub fn write_output(store: &Store, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        use std::io::Write;
+        std::io::stdout().lock().write_all(bytes)?;
+        return Ok(());
     }
-    let site = Site::load(&store.site_file())?;
-    Ok(report::build(&ReportInputs {
-        record_id: id,
-        record: rec,
-        amendments: &amendments,
-        history: &history,
-        facility: Some(&site.facility),
-        lang,
-    })?)
+    if store.write_output(path, bytes)? {
+        note!("replaced the existing {}", path.display());
+    }
+    Ok(())
 }
 
-/// Write record `id`'s PDF report to `path`.
+/// Warn when record `id` is not in the index (REDTEAM D5: a record whose
+/// index line was cut still prints, but says so).
+fn warn_unlisted(store: &Store, id: &str) -> anyhow::Result<()> {
+    if record::listing(store)?.unlisted.iter().any(|u| u == id) {
+        note!(
+            "monqc: warning: record {id} is not in the record index; `monqc verify {}` says why",
+            &id[..16]
+        );
+    }
+    Ok(())
+}
+
+/// Write record `id`'s PDF report to `path`; returns its size in bytes.
 pub fn write_pdf(store: &Store, id: &str, lang: Lang, path: &Path) -> anyhow::Result<usize> {
-    let rec = record::load(store, id)?;
-    let doc = document(store, id, &rec, lang)?;
-    let options = report::pdf_options(id, &rec, &format!("monqc {}", env!("CARGO_PKG_VERSION")));
-    let bytes = PdfWriter::new()?.write(&doc, &options)?;
-    std::fs::write(path, &bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let bytes = report::pdf(store, id, lang)?;
+    write_output(store, path, &bytes)?;
     Ok(bytes.len())
 }
 
 pub fn report(args: ReportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let size = write_pdf(&store, &id, args.lang.into(), &args.output)?;
-    eprintln!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    if args.output != Path::new("-") {
+        note!("wrote {} ({} KB)", args.output.display(), size.div_ceil(1024));
+    }
     Ok(Outcome::Pass)
 }
 
 pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let id = record::resolve(&store, &args.record)?;
+    warn_unlisted(&store, &id)?;
     let rec = record::load(&store, &id)?;
     let text = match args.format {
         FormatArg::Json => {
@@ -118,17 +126,13 @@ pub fn export(args: ExportArgs) -> anyhow::Result<Outcome> {
             }
             serde_json::to_string_pretty(&v)? + "\n"
         }
-        FormatArg::Csv => {
-            monqc_reports::export::tables_csv(&document(&store, &id, &rec, args.lang.into())?)?
-        }
+        FormatArg::Csv => monqc_reports::export::tables_csv(&report::document(
+            &store,
+            &id,
+            &rec,
+            args.lang.into(),
+        )?)?,
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => {
-            use std::io::Write;
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-        }
-    }
+    write_output(&store, args.output.as_deref().unwrap_or(Path::new("-")), text.as_bytes())?;
     Ok(Outcome::Pass)
 }

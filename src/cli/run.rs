@@ -1,20 +1,24 @@
 //! `monqc run` and `monqc resume`: guided test sessions on a display from
 //! the site configuration, finalised into records.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use monqc::bench::DisplayModel;
-use monqc::criteria::{Criteria, TestType};
-use monqc::procedure::Procedure;
-use monqc::session::{self as journal_session, SessionWriter};
-use monqc::site::Site;
-use monqc::store::Store;
+use monqc::measuring::lifecycle::{self, NewSession, Resumed};
+use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::simulated_display::DisplayModel;
+use monqc::office::site::Site;
+use monqc::office::typed_text::{self, Lines};
+use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::store::Store;
+use monqc::standards::analysis;
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
+use monqc_drivers::twin::Fault;
 
-use super::data_dir;
-use super::session::{self, Rig, SimSettings};
-use super::{Outcome, verdicts};
+use super::{Outcome, open_store, operator, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
@@ -45,8 +49,8 @@ pub struct OperatorArgs {
     json: bool,
     /// Fault tests: inject a fault into the simulated luminance meter
     /// (hang-up-at:N, silent, garbage).
-    #[arg(long, hide = true, value_parser = session::parse_fault)]
-    sim_fault: Option<monqc_drivers::twin::Fault>,
+    #[arg(long, hide = true, value_parser = parse_fault)]
+    sim_fault: Option<Fault>,
 }
 
 /// Run a test session on a display: the procedure of its standard, shown
@@ -77,6 +81,12 @@ pub struct RunArgs {
     /// Who runs the test (an operator id from the site file, or a name) [default: $USER].
     #[arg(long)]
     operator: Option<String>,
+    /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
+    /// uniformity, chromaticity, tracking, lmax-change, visual); recorded
+    /// with the session, and the verdict says which items it covers (exit 3,
+    /// INCOMPLETE, when required items are left out).
+    #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
+    only: Option<Vec<String>>,
     #[command(flatten)]
     common: OperatorArgs,
 }
@@ -101,17 +111,11 @@ pub struct ResumeArgs {
     common: OperatorArgs,
 }
 
-/// Seed a simulated session from its id: each session of a simulated display
-/// gets its own noise, and the same session (when resumed) the same one.
-fn session_seed(base: u64, session_id: &str) -> u64 {
-    // FNV-1a, 64 bit.
-    session_id
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325 ^ base, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
-}
-
+/// The simulated bench of session `session_id` (for simulated meters): the
+/// display's simulated panel, driven at the session's bit depth.
 fn sim_settings(
     model: Option<DisplayModel>,
+    bit_depth: u8,
     common: &OperatorArgs,
     session_id: &str,
 ) -> anyhow::Result<SimSettings> {
@@ -120,44 +124,74 @@ fn sim_settings(
         time_scale.is_finite() && time_scale > 0.0,
         "--time-scale {time_scale}: give a positive factor"
     );
-    let mut model = model.unwrap_or_default();
-    model.seed = session_seed(model.seed, session_id);
-    Ok(SimSettings {
-        noise: model.noise_relative,
-        seed: model.seed.wrapping_add(1),
-        model,
+    let model = model.map(|m| DisplayModel { bit_depth, ..m });
+    Ok(SimSettings::for_session(
+        Some(model.unwrap_or(DisplayModel { bit_depth, ..DisplayModel::default() })),
         time_scale,
-        fault: common.sim_fault.unwrap_or_default(),
-    })
+        common.sim_fault.unwrap_or_default(),
+        session_id,
+    ))
 }
 
-/// Walk `plan` for the session at `path`, then finalise and print.
+/// Parse `--sim-fault`: `hang-up-at:N` pulls the simulated cable when
+/// reading N starts; `silent` and `garbage` make the twin misbehave.
+fn parse_fault(s: &str) -> Result<Fault, String> {
+    match s.split_once(':') {
+        Some(("hang-up-at", n)) => n
+            .parse()
+            .map(Fault::HangUpAtReading)
+            .map_err(|_| format!("`{n}` is not a reading number")),
+        None if s == "silent" => Ok(Fault::Silent),
+        None if s == "garbage" => Ok(Fault::Garbage),
+        _ => Err(format!("unknown fault `{s}`: use hang-up-at:N, silent or garbage")),
+    }
+}
+
+/// The baseline of a constancy session, chosen and checked before anything
+/// is measured (a wrong `--baseline` costs no readings).
+fn baseline_for(
+    store: &Store,
+    header: &SessionHeader,
+    common: &OperatorArgs,
+) -> anyhow::Result<Option<String>> {
+    let baseline = lifecycle::choose_baseline(store, header, common.baseline.as_deref())
+        .context("--baseline")?;
+    if header.test == TestType::Constancy && baseline.is_none() {
+        note!(
+            "monqc: note: display {} has no acceptance record that passed; the comparison with \
+             the baseline cannot be made, and the verdict will be INCOMPLETE (判定保留)",
+            header.display_id
+        );
+    }
+    Ok(baseline)
+}
+
+/// Walk the rest of the session's plan, then finalise it into a record and
+/// print its verdicts.
 fn complete(
     store: &Store,
-    header: &journal_session::SessionHeader,
+    header: &SessionHeader,
     mut rig: Rig,
     mut writer: SessionWriter,
-    done: std::collections::BTreeSet<String>,
+    done: BTreeSet<String>,
     common: &OperatorArgs,
+    baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
-    let plan = Procedure::built_in(&header.standard, header.test)?.plan(
-        header.setup,
-        header.bit_depth,
-        true,
-    );
-    let mut operator = session::choose_operator(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer)?;
+    let plan = lifecycle::plan(header, true)?;
+    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
-    let (id, record) = session::finalise(store, &path, header, common.baseline.as_deref())?;
+    let (id, record) =
+        lifecycle::finalise(store, &path, header, baseline.as_deref(), chrono::Utc::now)?;
     let outcome = verdicts::emit(&record.analysis, common.json)?;
-    eprintln!("record: {}", store.record_path(&id).display());
+    note!("record: {}", store.record_path(&id).display());
     Ok(outcome)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let site_path = store.site_file();
     let site = Site::load(&site_path)?;
     let display = site.display(&args.display, &site_path)?.clone();
@@ -170,7 +204,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         TestArg::Constancy => TestType::Constancy,
         TestArg::Daily => TestType::Daily,
     };
-    // A meter id from the site file brings its selector and calibration date.
     let meter_arg = args
         .meter
         .clone()
@@ -183,30 +216,32 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
                 site_path.display()
             )
         })?;
-    let (meter_selector, calibration_date) = match site.meter(&meter_arg) {
-        Some(m) => (m.selector.clone(), m.calibration_date.clone()),
-        None => (meter_arg.clone(), None),
-    };
-    if let Some(date) = &calibration_date
-        && let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-    {
-        let age = chrono::Utc::now().date_naive() - d;
-        if age.num_days() > 365 {
-            eprintln!(
-                "monqc: warning: meter {meter_arg} was last calibrated on {date}, over a year ago"
-            );
-        }
+    if let Some(only) = &args.only {
+        analysis::check_scope(only)?;
     }
+    // A meter id from the site file brings its selector, serial and
+    // calibration date.
+    let (meter_selector, _) = site.meter_selector(&meter_arg);
+    let site_meter = site.site_meter(&meter_arg);
+    if let Some(m) = site.meter(&meter_arg)
+        && m.calibration_overdue(chrono::Utc::now().date_naive())
+    {
+        note!(
+            "monqc: warning: meter {meter_arg} was last calibrated on {}, over a year ago",
+            m.calibration_date.as_deref().unwrap_or_default()
+        );
+    }
+    let id = lifecycle::session_id(&format!("{}-{test}", display.id), chrono::Utc::now);
+    let sim = sim_settings(display.simulation.clone(), display.bit_depth, &args.common, &id)?;
+    // A simulated luminance meter needs an illuminance reading too: an
+    // ideal simulated one unless another is named.
     let illuminance_selector = args
         .illuminance_meter
         .as_deref()
-        .map(|m| site.meter(m).map_or_else(|| m.to_string(), |c| c.selector.clone()));
-    let id = format!("{}-{}-{}", display.id, test, chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"));
-    let sim = sim_settings(display.simulation.clone(), &args.common, &id)?;
-    // A simulated luminance meter needs an illuminance reading too: an
-    // ideal simulated one unless another is named.
-    let illuminance_selector = illuminance_selector
-        .or_else(|| session::is_simulated(&meter_selector).then(|| "sim".to_string()));
+        .map(|m| site.meter_selector(m).0)
+        .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
+    let illuminance_site =
+        args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
     let mut rig = Rig::open(
         &meter_selector,
         illuminance_selector.as_deref(),
@@ -215,45 +250,45 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    let (meter, illuminance_meter) =
-        rig.meter_infos(&meter_selector, calibration_date, illuminance_selector.as_deref())?;
+    let (meter, illuminance_meter) = rig.meter_infos(
+        &meter_selector,
+        site_meter,
+        illuminance_selector.as_deref(),
+        illuminance_site,
+    )?;
     let operator = match &args.operator {
-        Some(o) => site.operator(o).map_or_else(|| o.clone(), |c| c.name.clone()),
+        Some(o) => site.operator_name(o),
         None => std::env::var("USER").unwrap_or_else(|_| "operator".into()),
     };
-    let description = [&display.maker, &display.model, &display.serial, &display.location]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let rd =
-        display.rd_cd_m2_per_lx.or_else(|| display.simulation.as_ref().map(|m| m.rd_cd_m2_per_lx));
-    let header = session::header(
-        &criteria.standard.id,
-        &grade,
+    // REDTEAM D8: a name the report font cannot print is refused now, not
+    // when the record's PDF is made.
+    typed_text::check("--operator", &operator, Lines::One)?;
+    let new = NewSession {
+        standard: criteria.standard.id.clone(),
+        grade,
         test,
-        display.setup,
-        display.bit_depth,
-        &display.id,
-        description,
-        &operator,
-        rd,
-        meter,
-        illuminance_meter,
-    );
-    let path = store.session_path(&id);
-    let writer = SessionWriter::create(&path, &header)?;
-    eprintln!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common)
+        setup: display.setup,
+        bit_depth: display.bit_depth,
+        display_id: display.id.clone(),
+        display: display.description(),
+        operator,
+        rd_cd_m2_per_lx: display.session_rd_cd_m2_per_lx(rig::is_simulated(&meter_selector)),
+        only: args.only.clone(),
+        lmax_change_limit_percent: site.constancy.lmax_change_percent,
+    };
+    let header = lifecycle::header(new, meter, illuminance_meter, chrono::Utc::now);
+    let baseline = baseline_for(&store, &header, &args.common)?;
+    let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
+    note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
+    complete(&store, &header, rig, writer, Default::default(), &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
-    let store = Store::open(&data_dir()?)?;
+    let store = open_store()?;
     let path = if args.session.ends_with(".jsonl") {
         PathBuf::from(&args.session)
     } else {
-        store.session_path(&args.session)
+        store.checked_session_path(&args.session)?
     };
     if !path.exists() {
         bail!(
@@ -263,27 +298,29 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
-    // A finished session is never written to again: show its record.
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if let Some(entry) = monqc::record::find_by_session(&store, &file_name)? {
-        eprintln!("session {} was already finalised as record {}", args.session, entry.record);
-        let record = monqc::record::load(&store, &entry.record)?;
-        let outcome = verdicts::emit(&record.analysis, args.common.json)?;
-        eprintln!("record: {}", store.record_path(&entry.record).display());
-        return Ok(outcome);
-    }
-    let (writer, session) = SessionWriter::resume(&path)?;
+    // A finished session is never written to again: show its record. It is
+    // found by the session's content, not the file's name.
+    let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
+        Resumed::Finalised { id, record } => {
+            note!("session {} was already finalised as record {id}", args.session);
+            let outcome = verdicts::emit(&record.analysis, args.common.json)?;
+            note!("record: {}", store.record_path(&id).display());
+            return Ok(outcome);
+        }
+        Resumed::Continue { writer, session } => (writer, session),
+    };
     for w in &session.warnings {
-        eprintln!("monqc: note: {w}");
+        note!("monqc: note: {w}");
     }
     let header = session.header.clone();
+    let baseline = baseline_for(&store, &header, &args.common)?;
     let site = Site::load(&store.site_file())?;
     let model =
         site.displays.iter().find(|d| d.id == header.display_id).and_then(|d| d.simulation.clone());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let sim = sim_settings(model, &args.common, &stem)?;
+    let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
-    eprintln!("resuming session {}: {} step(s) already done", path.display(), done.len());
+    note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
@@ -292,5 +329,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, &args.common)
+    complete(&store, &header, rig, writer, done, &args.common, baseline)
 }

@@ -2,9 +2,10 @@
 //! 5032 USB): SCPI-like ASCII lines as pure functions over bytes.
 //!
 //! Source: Gossen "Interface Description MAVO-USB Interface, 1.1/02.18", a
-//! vendor document \[V\], as summarised in METERS.md §3.2; the `ERROR = nnn`
-//! reply format is from the MIT-licensed C# library in the same repository
-//! (matusm/At.Matus.Instruments.Gossen.Mavo, Parser.cs) \[O\].
+//! vendor document \[V\], as summarised in PROTOCOLS.md ("Gossen MAVO-USB");
+//! the `ERROR = nnn` reply format and the three-token value form are from
+//! the MIT-licensed C# library in the same repository
+//! (matusm/At.Matus.Instruments.Gossen.Mavo, `Parser.cs`) \[O\].
 
 use serialport::{DataBits, Parity, StopBits};
 
@@ -12,7 +13,7 @@ use crate::MeterError;
 use crate::link::PortSettings;
 
 /// 9600 baud, 7 data bits, even parity, 2 stop bits, no flow control
-/// (Gossen interface description \[V\], METERS.md §3.2).
+/// (Gossen interface description p. 3 \[V\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Seven,
@@ -44,7 +45,7 @@ pub enum Unit {
     /// Footcandle.
     Footcandle,
     /// Candela per square metre, written `CD_M2` (vendor) or `CD/M2` (a
-    /// MATLAB script parses this form; METERS.md §3.2 marks it \[?\]).
+    /// MATLAB script parses this form; PROTOCOLS.md marks it \[?\]).
     CandelaPerSquareMetre,
     /// Footlambert.
     Footlambert,
@@ -119,9 +120,14 @@ pub fn encode_command(command: &str) -> Result<Vec<u8>, MeterError> {
     Ok(bytes)
 }
 
-/// Parse one reply line. A value is a number with an exponent (`1234E-01`)
-/// followed by a unit token, optionally after the echoed command
-/// (`MEASURE:PHOTO? 123E00 LX`) \[V\].
+/// Parse one reply line. A value is a number, then a unit token, optionally
+/// after the echoed query header (`MEASURE:PHOTO? 123E00 LX`) \[V\]. The
+/// vendor document gives the number's format as `nnnnn E-xy` with a blank
+/// before the exponent, but prints its examples without one (`1234E-01`);
+/// the C# library, used on a real Mavolux, joins the first two blank-
+/// separated tokens (audit finding 2, PROTOCOLS.md). So every token between
+/// the header and the unit is joined without blanks before it is read:
+/// `1234E-01 LX`, `1234 E-01 LX` and `  123 E-01 LX` all read as numbers.
 pub fn parse_reply(line: &[u8]) -> Result<Reply, MeterError> {
     let text = std::str::from_utf8(line)
         .map_err(|_| MeterError::Protocol(format!("MAVO reply is not ASCII: {line:02X?}")))?
@@ -133,30 +139,63 @@ pub fn parse_reply(line: &[u8]) -> Result<Reply, MeterError> {
             .map(Reply::Error)
             .map_err(|_| MeterError::Protocol(format!("MAVO error without a code: {text:?}")));
     }
-    let tokens: Vec<&str> = text.split_whitespace().collect();
-    if let [.., number, unit] = tokens[..]
-        && let (Some(unit), Ok(value)) = (Unit::from_token(unit), number.parse::<f64>())
+    let mut tokens: Vec<&str> = text.split_whitespace().collect();
+    // A query's header ends in `?`; with echo on it comes first [V].
+    if tokens.first().is_some_and(|t| t.ends_with('?')) {
+        tokens.remove(0);
+    }
+    if let [number @ .., unit] = &tokens[..]
+        && !number.is_empty()
+        && let Some(unit) = Unit::from_token(unit)
+        && let Ok(value) = number.concat().parse::<f64>()
         && value.is_finite()
-        && number.contains(['E', 'e'])
     {
         return Ok(Reply::Value(PhotoValue { value, unit }));
     }
     Ok(Reply::Text(text.to_owned()))
 }
 
-/// The text of a value as the meter writes it: a mantissa of at most 4
-/// digits (the range runs `0E-03` to `1999E03` \[V\]), `E`, a signed 2-digit
-/// exponent, a blank and the unit.
+/// Whether `reply` acknowledges the setting `command`. With echo on the
+/// meter repeats the command (`RAN:AUTO ON`); the vendor document's
+/// "Response" rows give the parameter alone (`ON`, `LX`), which is what
+/// follows `ECHO OFF`, and the C# library strips the echoed header from
+/// every reply to get it (audit finding 1, PROTOCOLS.md). Both forms are
+/// accepted: the reply's last word must be the command's parameter.
+pub fn acknowledges(command: &str, reply: &str) -> bool {
+    let last = |s: &str| s.split_whitespace().last().map(str::to_ascii_uppercase);
+    let reply = reply.trim();
+    !reply.is_empty()
+        && (reply.eq_ignore_ascii_case(command.trim()) || last(reply) == last(command))
+}
+
+/// The text of a value as the vendor document's examples print it: a
+/// mantissa of at most 4 digits (the range runs `0E-03` to `1999E03`
+/// \[V\]), `E`, a 2-digit exponent (signed when negative), a blank and the
+/// unit: `1234E-01 LX`.
 pub fn encode_value(v: &PhotoValue) -> String {
+    let (sign, mantissa, exponent) = mantissa_and_exponent(v.value);
+    format!("{sign}{mantissa}E{exponent} {}", v.unit.token())
+}
+
+/// The text of a value in the format line of the vendor document, `nnnnn
+/// E-xy uu`: the mantissa right-aligned in 5 columns with leading zeros
+/// suppressed, a blank, the exponent, a blank and the unit (` 1234 E-01
+/// LX`). The strict twin sends this form.
+pub fn encode_value_spaced(v: &PhotoValue) -> String {
+    let (sign, mantissa, exponent) = mantissa_and_exponent(v.value);
+    let number = format!("{sign}{mantissa}");
+    format!("{number:>5} E{exponent} {}", v.unit.token())
+}
+
+fn mantissa_and_exponent(value: f64) -> (&'static str, u64, String) {
     let mut exponent = -3i32;
-    while exponent < 3 && (v.value.abs() / 10f64.powi(exponent)).round() > 1999.0 {
+    while exponent < 3 && (value.abs() / 10f64.powi(exponent)).round() > 1999.0 {
         exponent += 1;
     }
-    let mantissa = (v.value.abs() / 10f64.powi(exponent)).round() as u64;
-    let sign = if v.value < 0.0 && mantissa > 0 { "-" } else { "" };
-    let e_sign = if exponent < 0 { '-' } else { '+' };
-    let unit = v.unit.token();
-    format!("{sign}{mantissa}E{e_sign}{:02} {unit}", exponent.abs()).replace("E+", "E")
+    let mantissa = (value.abs() / 10f64.powi(exponent)).round() as u64;
+    let sign = if value < 0.0 && mantissa > 0 { "-" } else { "" };
+    let e = if exponent < 0 { format!("-{:02}", -exponent) } else { format!("{exponent:02}") };
+    (sign, mantissa, e)
 }
 
 /// What an error code means (Gossen code table \[V\]), as a typed error.
@@ -168,7 +207,9 @@ pub fn error_meaning(code: u16) -> MeterError {
         4 => "receive buffer overflow",
         8 => "UART timeout, no frame end seen",
         17 => "ADC phase error",
-        18 | 19 | 203 => return MeterError::OverRange { limit: None },
+        18 => return MeterError::over_range("MAVO error 018: overflow during de-integration"),
+        19 => return MeterError::over_range("MAVO error 019: measuring range exceeded"),
+        203 => return MeterError::over_range("MAVO error 203: measuring range exceeded"),
         21 => "EEPROM write error",
         22 => "calibration memory locked",
         101..=108 => "SCPI command error",
@@ -216,7 +257,7 @@ mod tests {
         assert_eq!(PORT, expected);
     }
 
-    /// The vendor document's own examples (METERS.md §3.2 and §6.1).
+    /// The vendor document's own examples (pp. 8, 12, 14).
     #[test]
     fn vendor_examples() {
         let v = |s: &[u8]| match parse_reply(s).unwrap() {
@@ -234,6 +275,42 @@ mod tests {
         assert_eq!(id, ["GOSSEN", "M 502", "20387", "01", "V 1.00"].map(String::from));
         assert_eq!(parse_reply(b"ECHO OFF\n").unwrap(), Reply::Text("ECHO OFF".into()));
         assert_eq!(parse_reply(b"ERROR = 019\n").unwrap(), Reply::Error(19));
+    }
+
+    /// Audit finding 2 (PROTOCOLS.md): a blank between mantissa and
+    /// exponent, as the document's format line and the C# parser have it.
+    #[test]
+    fn a_blank_before_the_exponent_still_reads_as_a_number() {
+        let v = |s: &[u8]| match parse_reply(s).unwrap() {
+            Reply::Value(v) => v,
+            other => panic!("{other:?}"),
+        };
+        assert!((v(b"1234 E-01 CD_M2\n").value - 123.4).abs() < 1e-9);
+        assert!((v(b"  123 E-01 LX\n").value - 12.3).abs() < 1e-9);
+        assert_eq!(v(b"MEASURE:PHOTO? 123 E00 LX\n").value, 123.0);
+        assert_eq!(v(b"1999 E03 LX").value, 1_999_000.0);
+        // A bare unit (the reply to `UNI:PHOT LX` with echo off) is no value.
+        assert_eq!(parse_reply(b"LX\n").unwrap(), Reply::Text("LX".into()));
+        assert_eq!(parse_reply(b"RAN 4\n").unwrap(), Reply::Text("RAN 4".into()));
+        let spaced =
+            encode_value_spaced(&PhotoValue { value: 123.4, unit: Unit::CandelaPerSquareMetre });
+        assert_eq!(spaced, " 1234 E-01 CD_M2");
+        assert_eq!(encode_value(&PhotoValue { value: 123.0, unit: Unit::Lux }), "1230E-01 LX");
+        assert_eq!(encode_value(&PhotoValue { value: 1_999_000.0, unit: Unit::Lux }), "1999E03 LX");
+    }
+
+    /// Audit finding 1 (PROTOCOLS.md): after `ECHO OFF` a setting is
+    /// answered with its parameter only.
+    #[test]
+    fn a_setting_is_acknowledged_by_echo_or_by_its_parameter() {
+        assert!(acknowledges("RAN:AUTO ON", "RAN:AUTO ON"));
+        assert!(acknowledges("RAN:AUTO ON", "ON"));
+        assert!(acknowledges("UNI:PHOT CD_M2", "CD_M2"));
+        assert!(acknowledges("UNI:PHOT CD_M2", "uni:phot cd_m2"));
+        assert!(acknowledges("ECHO OFF", "ECHO OFF"));
+        assert!(!acknowledges("UNI:PHOT CD_M2", "LX"));
+        assert!(!acknowledges("RAN:AUTO ON", "OFF"));
+        assert!(!acknowledges("RAN:AUTO ON", ""));
     }
 
     #[test]
@@ -273,9 +350,10 @@ mod tests {
         }
 
         #[test]
-        fn values_round_trip_to_the_display(v in 0.001f64..1.9e6) {
+        fn values_round_trip_to_the_display(v in 0.001f64..1.9e6, spaced in any::<bool>()) {
             let unit = Unit::CandelaPerSquareMetre;
-            let text = encode_value(&PhotoValue { value: v, unit });
+            let value = PhotoValue { value: v, unit };
+            let text = if spaced { encode_value_spaced(&value) } else { encode_value(&value) };
             match parse_reply(text.as_bytes()).unwrap() {
                 Reply::Value(back) => {
                     // 3½ digits: at worst 1 part in 200, or 0.0005 absolute.

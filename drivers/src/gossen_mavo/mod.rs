@@ -1,10 +1,12 @@
 //! Gossen MAVO-MONITOR USB and MAVO-SPOT 2 USB (luminance) and MAVOLUX 5032
-//! USB (illuminance), over their FTDI USB-serial port (METERS.md §3.2).
+//! USB (illuminance), over their FTDI USB-serial port (PROTOCOLS.md,
+//! "Gossen MAVO-USB").
 //!
-//! The meters sample continuously, 0.5 readings per second by default
-//! (vendor document \[V\]); whether `?` returns a fresh value or the last one
-//! is unconfirmed \[?\], so the driver spaces reads by the 2 s sampling
-//! period and leaves agreement between readings to the settling helper.
+//! The meters sample continuously: 0.5 readings per second after `*RST`
+//! per the interface description \[V\] (the Mavolux manual says 2 per
+//! second, \[?\]); whether `?` returns a fresh value or the last one is
+//! unconfirmed \[?\], so the driver spaces reads by the 2 s sampling period,
+//! and after a change of light waits a whole period from the change.
 
 pub mod codec;
 pub mod twin;
@@ -13,14 +15,15 @@ use std::time::{Duration, Instant};
 
 use codec::{Reply, Unit};
 
+use crate::exchange::{Deadline, Exchange, Framing, Pacing, with_retries};
 use crate::link::Link;
 use crate::{
-    Capabilities, DeviceInfo, MeasureRequest, MeterError, Photometer, Progress, Quantity, Reading,
-    Validity,
+    Capabilities, DeviceInfo, ErrorProbe, MeasureRequest, MeterError, Photometer, Progress,
+    Quantity, Reading, Validity,
 };
 
-/// Sampling period after `*RST`: 0.5 readings per second (vendor document
-/// \[V\], METERS.md §3.2 timing).
+/// Sampling period after `*RST`: 0.5 readings per second (interface
+/// description p. 8 \[V\]).
 pub const SAMPLE_PERIOD: Duration = Duration::from_secs(2);
 
 /// Time for a reply line. The public drivers do not state one; 2 s covers
@@ -29,17 +32,17 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Attempts at one command when the meter answers a UART error (001–008)
 /// or a line that is not a value; the C# library re-sends on 001 and the
-/// MATLAB script loops until a number parses (METERS.md §3.2 \[O\]).
+/// MATLAB script loops until a number parses (PROTOCOLS.md \[O\]).
 pub const ATTEMPTS: usize = 3;
 
 /// A MAVO-USB meter on a serial port.
 #[derive(Debug)]
 pub struct GossenMavo {
-    link: Link,
+    exchange: Exchange,
     echo_off: bool,
     unit: Option<Unit>,
-    time_scale: f64,
     last_read: Option<Instant>,
+    light_changed: Option<Instant>,
 }
 
 impl GossenMavo {
@@ -50,49 +53,58 @@ impl GossenMavo {
 
     /// Use an already open link.
     pub fn new(link: Link) -> Self {
-        Self { link, echo_off: false, unit: None, time_scale: 1.0, last_read: None }
+        Self {
+            exchange: Exchange::new(link, Pacing::default()),
+            echo_off: false,
+            unit: None,
+            last_read: None,
+            light_changed: None,
+        }
     }
 
     /// Shorten the sampling-period wait by `scale` (twins only).
     pub fn with_time_scale(mut self, scale: f64) -> Self {
-        self.time_scale = scale;
+        self.exchange.set_time_scale(scale);
         self
     }
 
     /// Send one command and read its reply line, re-sending on a UART
-    /// error reply.
+    /// error reply or a line that does not parse.
     fn exchange(
         &mut self,
         command: &str,
-        deadline: Instant,
+        deadline: &Deadline,
     ) -> Result<(Reply, Vec<u8>), MeterError> {
         let bytes = codec::encode_command(command)?;
-        let mut last = None;
-        for _ in 0..ATTEMPTS {
-            self.link.discard_input();
-            self.link.send(&bytes)?;
-            let timeout = deadline.saturating_duration_since(Instant::now()).min(REPLY_TIMEOUT);
-            let raw = self.link.read_until(codec::TERMINATOR, timeout)?;
-            match codec::parse_reply(&raw) {
-                Ok(Reply::Error(code @ 1..=8)) => last = Some(codec::error_meaning(code)),
-                Ok(Reply::Error(code)) => return Err(codec::error_meaning(code)),
-                Ok(reply) => return Ok((reply, raw)),
-                Err(e) => last = Some(e),
+        // UART errors (001–008) and lines that do not parse are worth a
+        // second try; SCPI errors (1xx) say the command itself is wrong.
+        let retry = |e: &MeterError| {
+            deadline.left() > Duration::ZERO
+                && matches!(e, MeterError::Protocol(m) if !m.starts_with("MAVO error 1"))
+        };
+        with_retries(ATTEMPTS, retry, |_| {
+            let raw = self.exchange.ask_quietly(
+                &bytes,
+                Framing::Terminator(codec::TERMINATOR),
+                deadline.cap(REPLY_TIMEOUT),
+            )?;
+            match codec::parse_reply(&raw)? {
+                Reply::Error(code) => Err(codec::error_meaning(code)),
+                reply => Ok((reply, raw)),
             }
-        }
-        Err(last.unwrap_or_else(|| MeterError::Protocol("no reply".into())))
+        })
     }
 
-    fn setting(&mut self, command: &str, deadline: Instant) -> Result<(), MeterError> {
+    fn setting(&mut self, command: &str, deadline: &Deadline) -> Result<(), MeterError> {
         match self.exchange(command, deadline)? {
-            (Reply::Text(t), _) if t.eq_ignore_ascii_case(command) => Ok(()),
+            (Reply::Text(t), _) if codec::acknowledges(command, &t) => Ok(()),
             (other, _) => {
                 Err(MeterError::Protocol(format!("MAVO answered {other:?} to {command:?}")))
             }
         }
     }
 
-    fn prepare(&mut self, unit: Unit, deadline: Instant) -> Result<(), MeterError> {
+    fn prepare(&mut self, unit: Unit, deadline: &Deadline) -> Result<(), MeterError> {
         if !self.echo_off {
             self.setting(codec::ECHO_OFF, deadline)?;
             self.setting(codec::AUTO_RANGE, deadline)?;
@@ -110,8 +122,8 @@ impl GossenMavo {
 
 impl Photometer for GossenMavo {
     fn identify(&mut self) -> Result<DeviceInfo, MeterError> {
-        let deadline = Instant::now() + REPLY_TIMEOUT * 2;
-        let (_, raw) = self.exchange(codec::IDENTIFY, deadline)?;
+        let deadline = Deadline::after(REPLY_TIMEOUT * 2);
+        let (_, raw) = self.exchange(codec::IDENTIFY, &deadline)?;
         let [vendor, model, serial, _hardware, firmware] = codec::parse_identity(&raw)?;
         Ok(DeviceInfo {
             vendor,
@@ -140,25 +152,25 @@ impl Photometer for GossenMavo {
         request: &MeasureRequest,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Reading, MeterError> {
-        let start = Instant::now();
-        let deadline = start + request.budget;
+        let deadline = Deadline::after(request.budget);
         let unit = match request.quantity {
             Quantity::Luminance => Unit::CandelaPerSquareMetre,
             Quantity::Illuminance => Unit::Lux,
         };
-        self.prepare(unit, deadline)?;
-        let period = SAMPLE_PERIOD.mul_f64(self.time_scale);
-        progress(Progress { elapsed: start.elapsed(), expected: Some(period) });
-        if let Some(last) = self.last_read {
-            // Wait for the next sample from the last read: not a fixed sleep.
-            let due = last + period;
-            if due > deadline {
-                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                return Err(MeterError::Timeout(request.budget));
-            }
-            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        self.prepare(unit, &deadline)?;
+        let period = self.exchange.scaled(SAMPLE_PERIOD);
+        progress(deadline.progress(Some(period)));
+        // Wait for the next sample from the last read, and a whole period
+        // of the new light after a change: not a fixed sleep.
+        let due = [self.last_read, self.light_changed.take()]
+            .into_iter()
+            .flatten()
+            .map(|t| t + period)
+            .max();
+        if let Some(due) = due {
+            deadline.sleep_until(due)?;
         }
-        let reply = self.exchange(codec::MEASURE, deadline);
+        let reply = self.exchange(codec::MEASURE, &deadline);
         // An error reply (over range) also consumed the current sample.
         self.last_read = Some(Instant::now());
         let (reply, raw) = reply?;
@@ -177,7 +189,28 @@ impl Photometer for GossenMavo {
             chromaticity: None,
             validity: Validity::Ok,
             raw,
-            elapsed: start.elapsed(),
+            elapsed: deadline.elapsed(),
+        })
+    }
+
+    fn light_changed(&mut self, at: Instant) {
+        self.light_changed = Some(at);
+    }
+
+    /// `RANGE ?` (a blank before the `?`): the vendor document says this
+    /// form "is responded to with an error message" (p. 7 \[V\]).
+    fn error_probe(&mut self) -> Result<ErrorProbe, MeterError> {
+        const PROBE: &str = "RANGE ?";
+        let raw = self.exchange.ask_quietly(
+            &codec::encode_command(PROBE)?,
+            Framing::Terminator(codec::TERMINATOR),
+            REPLY_TIMEOUT,
+        )?;
+        let understood = matches!(codec::parse_reply(&raw), Ok(Reply::Error(101..=108)));
+        Ok(ErrorProbe::Answered {
+            sent: PROBE.into(),
+            reply: String::from_utf8_lossy(&raw).trim().to_owned(),
+            understood,
         })
     }
 }

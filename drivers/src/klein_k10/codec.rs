@@ -1,17 +1,19 @@
 //! Klein K-10 / K-10-A: two-letter commands, replies that echo the command,
 //! carry binary numbers, and end in a `<c>` error trailer.
 //!
-//! Source: ArgyllCMS v3.2.0 `spectro/kleink10.c` and `kleink10.h` as
-//! summarised in METERS.md §3.5 \[O\], one source only: reverse-engineered
-//! and well tested, but never confirmed by a Klein document here. ArgyllCMS
-//! is GPL/AGPL; only these protocol facts are used, no code.
+//! Sources (PROTOCOLS.md, "Klein K-10 / K-10-A"): Klein Instruments' own
+//! host library, `luhrjensen/KClmtr` (MIT, "Copyright (c) 2017 Klein
+//! Instruments Inc."), a vendor source \[V\]; ArgyllCMS v3.2.0
+//! `spectro/kleink10.c` and the Brainard lab's MEX driver \[O\]. ArgyllCMS
+//! is GPL/AGPL: only protocol facts are used, never code, from any of them.
 
 use serialport::{DataBits, Parity, StopBits};
 
 use crate::MeterError;
 use crate::link::PortSettings;
 
-/// 9600 baud 8N1, no flow control (METERS.md §3.5 \[O\]).
+/// 9600 baud 8N1, no flow control (KClmtr `setSetting(9600, 8, 'n', …)`
+/// \[V\]; Argyll \[O\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Eight,
@@ -20,21 +22,30 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: false,
 };
 
-/// `P0`: model (7 characters) and serial (9 characters) \[O\].
+/// `P0`: model (7 characters) and serial (9 characters) \[V\].
 pub const IDENTIFY: &[u8; 2] = b"P0";
-/// Length of the `P0` reply: echo 2, model 7, serial 9, trailer 3 \[O\].
+/// Length of the `P0` reply: echo 2, model 7, serial 9, trailer 3 \[V\].
 pub const IDENTIFY_REPLY_LEN: usize = 21;
-/// `N5`: measure X, Y, Z with the factory calibration \[O\].
+/// `N5`: measure X, Y, Z with the factory calibration, 8 per second \[V\].
+/// It also stops a flicker stream left running (Argyll) \[O\].
 pub const MEASURE: &[u8; 2] = b"N5";
-/// Length of the `N5` reply: echo 2, X 3, Y 3, Z 3, range 1, trailer 3 \[O\].
+/// Length of the `N5` reply: echo 2, X 3, Y 3, Z 3, range 1, trailer 3 \[V\].
 pub const MEASURE_REPLY_LEN: usize = 15;
+/// `J8`: auto-range. Klein's library sends it at connect and Argyll at
+/// initialisation; the reply is `J8<e>` (Argyll and the MEX driver read 5
+/// bytes) \[V\]/\[O\] (audit finding 5, PROTOCOLS.md).
+pub const AUTO_RANGE: &[u8; 2] = b"J8";
+/// `L0`: aiming lights off. Klein's library expects no reply; Argyll reads
+/// one with a 0.5 s timeout and ignores a failure, since some K-10-A units
+/// do not implement it \[V\]/\[O\].
+pub const LIGHTS_OFF: &[u8; 2] = b"L0";
 
-/// A command as sent: two letters and CR \[O\].
+/// A command as sent: two letters and CR \[V\].
 pub fn encode_command(command: &[u8; 2]) -> Vec<u8> {
     vec![command[0], command[1], b'\r']
 }
 
-/// The `<c>` error letter (METERS.md §3.5 error table \[O\]).
+/// The `<c>` error letter (KClmtr `Enum.cpp` \[V\]; Argyll \[O\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// `0`: OK.
@@ -42,7 +53,10 @@ pub enum Status {
     /// `u` (bottom under range) or `v` (top over range): transient while
     /// auto-ranging; Argyll retries N5 up to 4 times.
     Ranging(u8),
-    /// `w`: over the high range.
+    /// `w`: over the high range. Klein's library lists `u`, `v` and `w`
+    /// alike as "the device switched ranges … Fix: nothing" and ignores
+    /// them \[V\]; Argyll treats `w` as an error \[O\]. The driver retries it
+    /// like `u`/`v` and reports over range only if it persists.
     OverHighRange,
     /// `L`: aiming lights on while measuring.
     AimingLights,
@@ -73,16 +87,26 @@ impl Status {
         }
     }
 
-    /// The error this letter means, if it means one.
+    /// Whether the letter says the meter switched ranges (`u`, `v`, `w`),
+    /// which Klein's library treats as "nothing to fix" \[V\]: worth another
+    /// `N5`.
+    pub fn is_range_change(self) -> bool {
+        matches!(self, Self::Ranging(_) | Self::OverHighRange)
+    }
+
+    /// The error this letter means, if it means one (when it persists).
     pub fn error(self) -> Option<MeterError> {
         match self {
             Self::Ok => None,
-            Self::Ranging(c) => {
-                Some(MeterError::Protocol(format!("K-10 still auto-ranging (error {})", c as char)))
+            Self::Ranging(c) => Some(MeterError::UnstableSource(format!(
+                "K-10 error {}: the meter kept switching ranges",
+                c as char
+            ))),
+            Self::OverHighRange => {
+                Some(MeterError::over_range("K-10 error w: over the high range"))
             }
-            Self::OverHighRange => Some(MeterError::OverRange { limit: None }),
-            Self::AimingLights => Some(MeterError::Device(
-                "K-10 aiming lights are on while measuring (error L)".into(),
+            Self::AimingLights => Some(MeterError::NeedsOperator(
+                "K-10 error L: the aiming lights are on while measuring; switch them off".into(),
             )),
             Self::Fault(c) => Some(MeterError::Device(format!("K-10 error {}", c.escape_ascii()))),
         }
@@ -102,7 +126,7 @@ pub struct Measurement {
 
 /// Decode the 3-byte Klein number: a big-endian 16-bit word whose bit 15 is
 /// the sign and bits 0–14 the mantissa m, then a signed exponent byte e;
-/// value = m × 2^(e − 16) (METERS.md §3.5 \[O\]).
+/// value = m × 2^(e − 16) (KClmtr `parseK_float` \[V\]; Argyll \[O\]).
 pub fn decode_number(bytes: [u8; 3]) -> f64 {
     let word = u16::from_be_bytes([bytes[0], bytes[1]]);
     let mantissa = f64::from(word & 0x7FFF);
@@ -196,7 +220,7 @@ mod tests {
         assert_eq!(PORT, expected);
     }
 
-    /// METERS.md §3.5/§6.1 worked examples.
+    /// Worked examples (PROTOCOLS.md), computed by hand from the format.
     #[test]
     fn worked_examples() {
         assert_eq!(decode_number([0x78, 0x80, 0x08]), 120.5);
@@ -234,6 +258,10 @@ mod tests {
         use crate::MeterErrorKind as K;
         assert!(Status::from_letter(b'0').error().is_none());
         assert_eq!(Status::from_letter(b'w').error().unwrap().kind(), K::OverRange);
+        assert!(Status::from_letter(b'w').is_range_change());
+        assert!(Status::from_letter(b'u').is_range_change());
+        assert!(!Status::from_letter(b'L').is_range_change());
+        assert_eq!(Status::from_letter(b'L').error().unwrap().kind(), K::NeedsOperator);
         assert_eq!(Status::from_letter(b'v'), Status::Ranging(b'v'));
         assert_eq!(Status::from_letter(b'B').error().unwrap().kind(), K::Device);
     }

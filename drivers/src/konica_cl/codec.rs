@@ -1,9 +1,9 @@
 //! Konica Minolta CL-200A and T-10A frames: STX, receptor head, command,
 //! 4 parameter or status bytes, optional 18 data bytes, ETX, BCC, CR LF.
 //!
-//! Source for every fact here: METERS.md §3.3, from two public CL-200A
-//! drivers (MasashiSode/cl200a_controller, maslyankov/luxmeters-py) and a
-//! public T-10A driver that quotes the T-10 manual's sections \[O2\]/\[O\]. The
+//! Sources (PROTOCOLS.md, "Konica Minolta CL-200A / T-10A"): two public
+//! CL-200A drivers (MasashiSode/cl200a_controller, maslyankov/luxmeters-py)
+//! and a public T-10A driver that quotes the T-10 manual's sections \[O\]. The
 //! vendor's "CL-200A Communication Specifications" (KMSE CS-A32T) was not
 //! read beyond its front matter. A third public CL-200A client (a Qt
 //! header, repository not shown by the search index) gives the same status
@@ -14,8 +14,7 @@ use serialport::{DataBits, Parity, StopBits};
 use crate::MeterError;
 use crate::link::PortSettings;
 
-/// 9600 baud, 7 data bits, even parity, 1 stop bit (METERS.md §2.1 and
-/// §3.3 \[O2\]; one driver used 2 stop bits while searching, which is \[?\]).
+/// 9600 baud, 7 data bits, even parity, 1 stop bit (PROTOCOLS.md \[O\]; one driver used 2 stop bits while searching, which is \[?\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 9600,
     data_bits: DataBits::Seven,
@@ -36,15 +35,15 @@ pub const SHORT_FRAME_LEN: usize = 14;
 /// A frame with three 6-byte data blocks.
 pub const LONG_FRAME_LEN: usize = 32;
 /// Receptor head 99 addresses every head; only commands without a reply may
-/// use it (METERS.md §3.3 frame table).
+/// use it (PROTOCOLS.md frame table).
 pub const ALL_HEADS: u8 = 99;
 
 /// Command 54: PC connection mode, parameter `1` and 3 blanks. Must come
 /// first; without it "communication will be impossible" (T-10 manual, via
-/// METERS.md §3.3).
+/// PROTOCOLS.md).
 pub const PC_MODE: (u8, [u8; 4]) = (54, *b"1   ");
 /// Command 55 to head 99: hold, parameter `1  0`. No reply; wait at least
-/// 500 ms after it (METERS.md §3.3 \[O\]).
+/// 500 ms after it (PROTOCOLS.md \[O\]).
 pub const HOLD: (u8, [u8; 4]) = (55, *b"1  0");
 /// Command 40 with `10  `: EXT mode (CL-200A). Replies with a short frame.
 pub const EXT_MODE: (u8, [u8; 4]) = (40, *b"10  ");
@@ -54,7 +53,7 @@ pub const TRIGGER: (u8, [u8; 4]) = (40, *b"21  ");
 /// is unconfirmed \[?\]; both public drivers send it.
 pub const READ_EV_XY: (u8, [u8; 4]) = (2, *b"1200");
 /// Command 10 with `0200`: read illuminance (T-10A): run (`0`), CCF off
-/// (`2`), auto range (`0`), `0` (METERS.md §3.3 \[O\]).
+/// (`2`), auto range (`0`), `0` (PROTOCOLS.md \[O\]).
 pub const T10_READ: (u8, [u8; 4]) = (10, *b"0200");
 
 /// One frame, either direction.
@@ -83,7 +82,7 @@ impl Frame {
     }
 }
 
-/// The status bytes of a reply (METERS.md §3.3 "error character").
+/// The status bytes of a reply (PROTOCOLS.md, "error character").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Status {
     /// Hold state.
@@ -97,7 +96,7 @@ pub struct Status {
     pub battery: u8,
 }
 
-/// XOR of every byte after STX up to and including ETX (METERS.md §3.3).
+/// XOR of every byte after STX up to and including ETX (PROTOCOLS.md).
 pub fn bcc(bytes_after_stx: &[u8]) -> u8 {
     bytes_after_stx.iter().fold(0, |acc, b| acc ^ b)
 }
@@ -115,7 +114,7 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
     }
     out.push(ETX);
     // Upper-case hexadecimal: two public drivers wrote it in decimal by
-    // mistake (METERS.md §3.3 pitfall).
+    // mistake (PROTOCOLS.md, the decimal-BCC pitfall).
     out.extend_from_slice(format!("{:02X}", bcc(&out[1..])).as_bytes());
     out.extend_from_slice(TERMINATOR);
     out
@@ -158,7 +157,7 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, MeterError> {
 }
 
 /// A data block: sign, 4 digits, exponent digit e; value = sign × digits ×
-/// 10^(e−4) (METERS.md §3.3, both public CL-200A drivers agree). All blanks
+/// 10^(e−4) (PROTOCOLS.md; both public CL-200A drivers agree). All blanks
 /// mean "no value".
 pub fn decode_block(block: &[u8; 6]) -> Result<Option<f64>, MeterError> {
     if block.iter().all(|&b| b == b' ') {
@@ -223,7 +222,7 @@ mod tests {
         assert_eq!(PORT, expected);
     }
 
-    /// The frames METERS.md §3.3 lists with BCCs computed by hand; written
+    /// The frames PROTOCOLS.md lists with BCCs computed by hand; written
     /// out as bytes here, not built from our own constants, so a wrong
     /// constant cannot hide.
     #[test]
@@ -249,7 +248,7 @@ mod tests {
 
     #[test]
     fn decodes_the_synthetic_long_reply() {
-        // METERS.md §3.3: Ev = 123.4 lx, x = 0.3127, y = 0.3290.
+        // The synthetic reply of PROTOCOLS.md: Ev = 123.4 lx, x = 0.3127, y = 0.3290.
         let mut body = b"00021 00+12343+31270+32900\x03".to_vec();
         let check = format!("{:02X}", bcc(&body));
         body.extend_from_slice(check.as_bytes());

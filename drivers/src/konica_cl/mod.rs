@@ -1,6 +1,7 @@
 //! Konica Minolta CL-200A chroma meter and T-10A illuminance meter, over
-//! their FTDI USB-serial port (METERS.md §3.3). Both measure illuminance
-//! (lx); the CL-200A also gives the x, y of the light.
+//! their FTDI USB-serial port (PROTOCOLS.md, "Konica Minolta CL-200A /
+//! T-10A"). Both measure illuminance (lx); the CL-200A also gives the x, y
+//! of the light.
 //!
 //! The CL-200A is put on hold and in EXT mode, then each reading is a
 //! trigger to all heads, the meter's measuring time, and a read. The T-10A
@@ -14,10 +15,11 @@ use std::time::{Duration, Instant};
 
 use codec::Frame;
 
+use crate::exchange::{Deadline, Exchange, Framing, Pacing};
 use crate::link::Link;
 use crate::{
-    Capabilities, Chromaticity, DeviceInfo, MeasureRequest, MeterError, Photometer, Progress,
-    Quantity, Reading, Validity,
+    Capabilities, Chromaticity, DeviceInfo, FlagKind, MeasureRequest, MeterError, MeterFlag,
+    Photometer, Progress, Quantity, Reading, Validity,
 };
 
 /// Which meter of the family.
@@ -43,29 +45,35 @@ impl Model {
 pub const HEAD: u8 = 0;
 
 /// Time for a short reply. The meters answer within one update cycle
-/// (about 500 ms, METERS.md §3.3 timing \[O\]); FTDI adds up to 16 ms.
+/// (about 500 ms, PROTOCOLS.md \[O\]); FTDI adds up to 16 ms.
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Wait after hold (55) before the next command: at least 500 ms (METERS.md
-/// §3.3 \[O\]).
+/// Wait after hold (55) before the next command: at least 500 ms
+/// (PROTOCOLS.md \[O\]).
 pub const AFTER_HOLD: Duration = Duration::from_millis(500);
 
 /// CL-200A measuring time after a trigger before the data are read: "about
-/// 0.5 s" in both public drivers (METERS.md §3.3 sequence step 4 \[O2\]).
+/// 0.5 s" in both public drivers (PROTOCOLS.md \[O\]).
 pub const CL200A_MEASURING_TIME: Duration = Duration::from_millis(500);
 
-/// T-10A update period: new data about every 500 ms (METERS.md §3.3 \[O\]).
+/// T-10A update period: new data about every 500 ms (PROTOCOLS.md \[O\]).
 pub const T10A_UPDATE_PERIOD: Duration = Duration::from_millis(500);
+
+/// CL-200A: a read answered with range `0` came before the measurement was
+/// ready (a third public client \[O\]); it is read again after this pause,
+/// up to [`EARLY_READ_ATTEMPTS`] times \[A\].
+pub const EARLY_READ_PAUSE: Duration = Duration::from_millis(100);
+/// See [`EARLY_READ_PAUSE`].
+pub const EARLY_READ_ATTEMPTS: usize = 4;
 
 /// A CL-200A or T-10A on a serial port.
 #[derive(Debug)]
 pub struct KonicaCl {
-    link: Link,
+    exchange: Exchange,
     model: Model,
     connected: bool,
-    /// Multiplies the driver's waits; 1.0 except for twins run faster.
-    time_scale: f64,
     last_read: Option<Instant>,
+    light_changed: Option<Instant>,
 }
 
 impl KonicaCl {
@@ -76,34 +84,38 @@ impl KonicaCl {
 
     /// Use an already open link.
     pub fn new(link: Link, model: Model) -> Self {
-        Self { link, model, connected: false, time_scale: 1.0, last_read: None }
+        Self {
+            exchange: Exchange::new(link, Pacing::default()),
+            model,
+            connected: false,
+            last_read: None,
+            light_changed: None,
+        }
     }
 
     /// Shorten the protocol's waits by `scale` (for twins run faster than
     /// real time only).
     pub fn with_time_scale(mut self, scale: f64) -> Self {
-        self.time_scale = scale;
+        self.exchange.set_time_scale(scale);
         self
     }
 
-    fn scaled(&self, d: Duration) -> Duration {
-        d.mul_f64(self.time_scale)
-    }
-
-    fn send(&mut self, head: u8, command: (u8, [u8; 4])) -> Result<(), MeterError> {
-        self.link.send(&codec::encode(&Frame::short(head, command)))
+    /// Send a frame that gets no reply (broadcast to head 99).
+    fn tell(&mut self, head: u8, command: (u8, [u8; 4])) -> Result<(), MeterError> {
+        self.exchange.send(&codec::encode(&Frame::short(head, command)))
     }
 
     /// Send a command to our head and read its reply, checking the echo.
     fn exchange(
         &mut self,
         command: (u8, [u8; 4]),
-        deadline: Instant,
+        deadline: &Deadline,
     ) -> Result<(Frame, Vec<u8>), MeterError> {
-        self.link.discard_input();
-        self.send(HEAD, command)?;
-        let timeout = deadline.saturating_duration_since(Instant::now()).min(REPLY_TIMEOUT);
-        let raw = self.link.read_until(codec::TERMINATOR, timeout)?;
+        let raw = self.exchange.ask_quietly(
+            &codec::encode(&Frame::short(HEAD, command)),
+            Framing::Terminator(codec::TERMINATOR),
+            deadline.cap(REPLY_TIMEOUT),
+        )?;
         let frame = codec::decode(&raw)?;
         if frame.command != command.0 {
             return Err(MeterError::Protocol(format!(
@@ -116,7 +128,7 @@ impl KonicaCl {
         Ok((frame, raw))
     }
 
-    fn connect(&mut self, deadline: Instant) -> Result<(), MeterError> {
+    fn connect(&mut self, deadline: &Deadline) -> Result<(), MeterError> {
         if self.connected {
             return Ok(());
         }
@@ -130,11 +142,11 @@ impl KonicaCl {
     }
 
     /// CL-200A: hold, then EXT mode; if EXT reports `4` (hold did not take),
-    /// hold and EXT once more (METERS.md §3.3 sequence step 3).
-    fn hold_and_ext(&mut self, deadline: Instant) -> Result<(), MeterError> {
+    /// hold and EXT once more (PROTOCOLS.md sequence step 3).
+    fn hold_and_ext(&mut self, deadline: &Deadline) -> Result<(), MeterError> {
         for _ in 0..2 {
-            self.send(codec::ALL_HEADS, codec::HOLD)?;
-            sleep_until(deadline, self.scaled(AFTER_HOLD))?;
+            self.tell(codec::ALL_HEADS, codec::HOLD)?;
+            deadline.sleep(self.exchange.scaled(AFTER_HOLD))?;
             let (frame, _) = self.exchange(codec::EXT_MODE, deadline)?;
             match frame.status().error {
                 b'4' => continue,
@@ -144,18 +156,36 @@ impl KonicaCl {
         Err(MeterError::Protocol("the CL-200A would not enter hold for EXT mode (error 4)".into()))
     }
 
-    fn read_cl200a(&mut self, deadline: Instant) -> Result<(Frame, Vec<u8>), MeterError> {
-        self.send(codec::ALL_HEADS, codec::TRIGGER)?;
-        sleep_until(deadline, self.scaled(CL200A_MEASURING_TIME))?;
-        self.exchange(codec::READ_EV_XY, deadline)
+    fn read_cl200a(&mut self, deadline: &Deadline) -> Result<(Frame, Vec<u8>), MeterError> {
+        self.tell(codec::ALL_HEADS, codec::TRIGGER)?;
+        deadline.sleep(self.exchange.scaled(CL200A_MEASURING_TIME))?;
+        let mut last = None;
+        for _ in 0..EARLY_READ_ATTEMPTS {
+            let (frame, raw) = self.exchange(codec::READ_EV_XY, deadline)?;
+            if frame.status().range != b'0' {
+                return Ok((frame, raw));
+            }
+            last = Some(raw);
+            deadline.sleep(self.exchange.scaled(EARLY_READ_PAUSE))?;
+        }
+        Err(MeterError::Protocol(format!(
+            "the CL-200A kept answering range 0 (measurement not ready): {:?}",
+            last.map(|r| String::from_utf8_lossy(&r).into_owned())
+        )))
     }
 
-    fn read_t10a(&mut self, deadline: Instant) -> Result<(Frame, Vec<u8>), MeterError> {
-        // Space reads by the update period so each returns a new value: a
-        // wait from the last read, not a fixed sleep.
-        if let Some(last) = self.last_read {
-            let due = last + self.scaled(T10A_UPDATE_PERIOD);
-            sleep_until(deadline, due.saturating_duration_since(Instant::now()))?;
+    fn read_t10a(&mut self, deadline: &Deadline) -> Result<(Frame, Vec<u8>), MeterError> {
+        // Space reads by the update period so each returns a new value, and
+        // wait a whole period of the new light after a change: a wait from
+        // the last read, not a fixed sleep.
+        let period = self.exchange.scaled(T10A_UPDATE_PERIOD);
+        let due = [self.last_read, self.light_changed.take()]
+            .into_iter()
+            .flatten()
+            .map(|t| t + period)
+            .max();
+        if let Some(due) = due {
+            deadline.sleep_until(due)?;
         }
         let reply = self.exchange(codec::T10_READ, deadline);
         self.last_read = Some(Instant::now());
@@ -163,18 +193,7 @@ impl KonicaCl {
     }
 }
 
-/// Sleep `d`, or fail with a timeout if that would pass the deadline.
-fn sleep_until(deadline: Instant, d: Duration) -> Result<(), MeterError> {
-    let now = Instant::now();
-    if now + d > deadline {
-        std::thread::sleep(deadline.saturating_duration_since(now));
-        return Err(MeterError::Timeout(d));
-    }
-    std::thread::sleep(d);
-    Ok(())
-}
-
-/// The error character (METERS.md §3.3): `1`–`3` need a power cycle (on the
+/// The error character (PROTOCOLS.md): `1`–`3` need a power cycle (on the
 /// T-10A `1` is "receptor head power off"), `5` is over range.
 fn check_fault(model: Model, status: codec::Status) -> Result<(), MeterError> {
     match (model, status.error) {
@@ -186,19 +205,23 @@ fn check_fault(model: Model, status: codec::Status) -> Result<(), MeterError> {
             model.name(),
             c as char
         ))),
-        (_, b'5') => Err(MeterError::OverRange { limit: None }),
+        (_, b'5') => Err(MeterError::over_range(format!("{} error 5: over range", model.name()))),
         _ => Ok(()),
     }
 }
 
-/// Warnings the status carries alongside a value.
+/// Flags the status carries alongside a value (PROTOCOLS.md \[O\]).
 fn validity(model: Model, status: codec::Status) -> Validity {
-    let mut warnings = Vec::new();
+    let mut flags = Vec::new();
     match (model, status.error) {
-        (Model::Cl200a, b'6') => {
-            warnings.push("low luminance, chromaticity accuracy reduced (error 6)")
-        }
-        (Model::Cl200a, b'7') => warnings.push("Tcp or Δuv out of range (error 7)"),
+        (Model::Cl200a, b'6') => flags.push(MeterFlag::new(
+            FlagKind::LowLight,
+            "error 6: low luminance, chromaticity accuracy reduced",
+        )),
+        (Model::Cl200a, b'7') => flags.push(MeterFlag::new(
+            FlagKind::ChromaticityOutOfRange,
+            "error 7: Tcp or Δuv out of range",
+        )),
         _ => {}
     }
     let low_battery = match model {
@@ -206,16 +229,20 @@ fn validity(model: Model, status: codec::Status) -> Validity {
         Model::T10a => status.battery.is_ascii_digit() && (status.battery - b'0') % 2 == 1,
     };
     if low_battery {
-        warnings.push("low battery");
+        flags.push(MeterFlag::new(
+            FlagKind::LowBattery,
+            format!("battery byte {}: low battery", status.battery as char),
+        ));
     }
-    if warnings.is_empty() { Validity::Ok } else { Validity::Warning(warnings.join("; ")) }
+    Validity::from_flags(flags)
 }
 
 impl Photometer for KonicaCl {
     /// PC connection mode (command 54) is the harmless first command of
     /// this protocol; its reply proves the meter is there.
     fn identify(&mut self) -> Result<DeviceInfo, MeterError> {
-        self.connect(Instant::now() + REPLY_TIMEOUT + self.scaled(AFTER_HOLD) * 2 + REPLY_TIMEOUT)?;
+        let budget = REPLY_TIMEOUT * 3 + self.exchange.scaled(AFTER_HOLD) * 2;
+        self.connect(&Deadline::after(budget))?;
         Ok(DeviceInfo {
             vendor: "Konica Minolta".into(),
             model: self.model.name().into(),
@@ -244,13 +271,12 @@ impl Photometer for KonicaCl {
                 self.model.name()
             )));
         }
-        let start = Instant::now();
-        let deadline = start + request.budget;
-        self.connect(deadline)?;
-        progress(Progress { elapsed: start.elapsed(), expected: Some(Duration::from_millis(500)) });
+        let deadline = Deadline::after(request.budget);
+        self.connect(&deadline)?;
+        progress(deadline.progress(Some(Duration::from_millis(500))));
         let (frame, raw) = match self.model {
-            Model::Cl200a => self.read_cl200a(deadline)?,
-            Model::T10a => self.read_t10a(deadline)?,
+            Model::Cl200a => self.read_cl200a(&deadline)?,
+            Model::T10a => self.read_t10a(&deadline)?,
         };
         let status = frame.status();
         check_fault(self.model, status)?;
@@ -273,7 +299,11 @@ impl Photometer for KonicaCl {
             chromaticity,
             validity: validity(self.model, status),
             raw,
-            elapsed: start.elapsed(),
+            elapsed: deadline.elapsed(),
         })
+    }
+
+    fn light_changed(&mut self, at: Instant) {
+        self.light_changed = Some(at);
     }
 }

@@ -3,16 +3,21 @@
 //! per trigger (CL-200A), a free-running 500 ms update cycle (T-10A), over
 //! range (error `5`), low light for colour (CL-200A error `6`), and no
 //! answer to a frame with a bad BCC.
+//!
+//! No public document gives another form for anything this twin assumed,
+//! so the strict twin ([`TwinVariant::Documented`]) differs in one rule
+//! only, from a third public client \[O\]: a CL-200A read that comes
+//! before the measuring time has passed is answered with range `0` and
+//! the previous data.
 
 use std::time::Instant;
 
 use super::codec::{self, Frame};
 use super::{CL200A_MEASURING_TIME, Model, T10A_UPDATE_PERIOD};
-use crate::twin::{DeviceTwin, Optics, TwinAction, take_lines};
+use crate::twin::{DeviceTwin, Optics, TwinAction, TwinVariant, take_lines};
 
 /// Measuring range in lx \[A\]: from Konica Minolta's product pages as we
-/// know them (CL-200A 0.1 to 99 990 lx; T-10A 0.01 to 299 900 lx); not in
-/// METERS.md.
+/// know them (CL-200A 0.1 to 99 990 lx; T-10A 0.01 to 299 900 lx).
 pub fn range_lx(model: Model) -> (f64, f64) {
     match model {
         Model::Cl200a => (0.1, 99_990.0),
@@ -28,12 +33,16 @@ pub const CL200A_CHROMA_BELOW_LX: f64 = 5.0;
 pub struct ClTwin {
     model: Model,
     optics: Optics,
+    variant: TwinVariant,
     input: Vec<u8>,
     pc_mode: bool,
     hold: bool,
     ext: bool,
-    /// CL-200A: the last triggered measurement (Ev, x, y), if any.
+    /// CL-200A: the last triggered measurement (Ev, x, y), if any, the one
+    /// before it, and when the last one is ready.
     measured: Option<(f64, f64, f64)>,
+    previous: Option<(f64, f64, f64)>,
+    ready_at: Option<Instant>,
     /// T-10A: start of the free-running cycle, the index of the sample
     /// last reported, and its value.
     cycle_start: Instant,
@@ -43,14 +52,22 @@ pub struct ClTwin {
 impl ClTwin {
     /// A twin of `model` looking through `optics`.
     pub fn new(model: Model, optics: Optics) -> Self {
+        Self::with_variant(model, optics, TwinVariant::Notes)
+    }
+
+    /// A twin of `model` in the given variant.
+    pub fn with_variant(model: Model, optics: Optics, variant: TwinVariant) -> Self {
         Self {
             model,
             optics,
+            variant,
             input: Vec::new(),
             pc_mode: false,
             hold: false,
             ext: false,
             measured: None,
+            previous: None,
+            ready_at: None,
             cycle_start: Instant::now(),
             sample: None,
         }
@@ -67,12 +84,12 @@ impl ClTwin {
     }
 
     fn answer(&mut self, wire: &[u8]) -> Vec<TwinAction> {
-        // 7-bit line: nothing with bit 7 set can arrive (METERS.md §6.4).
+        // 7-bit line: nothing with bit 7 set can arrive.
         if wire.iter().any(|&b| b >= 0x80) {
             return Vec::new();
         }
         // A frame that does not decode (bad BCC and so on) gets no answer;
-        // the host re-sends (T-10 manual via METERS.md §3.3 [O]).
+        // the host re-sends (the T-10 manual, as a public driver quotes it [O]).
         let Ok(frame) = codec::decode(wire) else { return Vec::new() };
         if (frame.command, frame.params) == codec::PC_MODE {
             self.pc_mode = true;
@@ -98,13 +115,25 @@ impl ClTwin {
                 }
                 let s = self.optics.stimulus();
                 let ev = s.illuminance_lx * self.optics.noise();
+                self.previous = self.measured.take();
                 self.measured = Some((ev, s.chromaticity.x, s.chromaticity.y));
-                vec![TwinAction::Integrate(self.optics.scaled(CL200A_MEASURING_TIME))]
+                let time = self.optics.scaled(CL200A_MEASURING_TIME);
+                self.ready_at = Some(Instant::now() + time);
+                vec![TwinAction::Integrate(time)]
             }
             (Model::Cl200a, 2, _) if !broadcast => {
-                let (status, data) = match self.measured {
-                    None => ([b'1', b' ', b'0', b'0'], [None, None, None]),
-                    Some((ev, x, y)) => self.cl_data(ev, x, y),
+                let early = self.variant == TwinVariant::Documented
+                    && self.ready_at.is_some_and(|t| Instant::now() < t);
+                let (status, data) = match (early, self.measured, self.previous) {
+                    (true, _, Some((ev, x, y))) => {
+                        let (mut status, data) = self.cl_data(ev, x, y);
+                        status[2] = b'0';
+                        (status, data)
+                    }
+                    (true, _, None) | (false, None, _) => {
+                        ([b'1', b' ', b'0', b'0'], [None, None, None])
+                    }
+                    (false, Some((ev, x, y)), _) => self.cl_data(ev, x, y),
                 };
                 vec![self.reply(2, status, Some(data))]
             }

@@ -1,18 +1,19 @@
 //! Konica Minolta LS-100 / LS-110 / CS-100A: ASCII commands and replies as
 //! pure functions over bytes.
 //!
-//! Source for every fact here: METERS.md §3.1, which agrees across PsychoPy
-//! `hardware/minolta.py` (LS-100), Mcalibrator2 `cs100a.m`, SweepMe
-//! `Logger-Minolta_CS100A` and marcelomfaleiros `konica_minolta.py` \[O2\].
-//! No vendor manual was read and no instrument was available.
+//! Sources: PROTOCOLS.md, "Konica Minolta LS-100 / LS-110 / CS-100A": the
+//! facts agree across PsychoPy `hardware/minolta.py` (LS-100), Mcalibrator2
+//! `cs100a.m`, SweepMe `Logger-Minolta_CS100A` and marcelomfaleiros
+//! `konica_minolta.py` \[O\]. No vendor manual was read and no instrument
+//! was available.
 
 use serialport::{DataBits, Parity, StopBits};
 
-use crate::MeterError;
 use crate::link::PortSettings;
+use crate::{FlagKind, MeterError, MeterFlag};
 
 /// 4800 baud, 7 data bits, even parity, 2 stop bits, RTS and DTR raised
-/// (METERS.md §2.1 and §3.1 \[O2\]).
+/// (PROTOCOLS.md \[O\]).
 pub const PORT: PortSettings = PortSettings {
     baud: 4800,
     data_bits: DataBits::Seven,
@@ -21,16 +22,16 @@ pub const PORT: PortSettings = PortSettings {
     assert_rts_dtr: true,
 };
 
-/// Commands and replies end with CR LF (METERS.md §3.1 \[O2\]).
+/// Commands and replies end with CR LF (PROTOCOLS.md \[O\]).
 pub const TERMINATOR: &[u8] = b"\r\n";
 
 /// `MDS,04`: absolute measuring mode on the LS-100 \[O\]; absolute
-/// chromaticity on the CS-100A \[O2\]. Either way the meter reports
+/// chromaticity on the CS-100A \[O\]. Either way the meter reports
 /// absolute values, which is what QC needs.
 pub const SET_ABSOLUTE_MODE: &str = "MDS,04";
 
 /// `MES`: measure with the current settings and reply with the values
-/// (METERS.md §3.1 \[O2\]).
+/// (PROTOCOLS.md \[O\]).
 pub const MEASURE: &str = "MES";
 
 /// A command line as sent: the command and CR LF.
@@ -40,8 +41,8 @@ pub fn encode_command(command: &str) -> Vec<u8> {
     bytes
 }
 
-/// The 4-character status at the start of every reply (METERS.md §3.1
-/// status table \[O2\]).
+/// The 4-character status at the start of every reply (PROTOCOLS.md status
+/// table \[O\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// `OK00`: normal.
@@ -109,15 +110,19 @@ impl Status {
     }
 
     /// The error a status means, if it means one. Warnings (`OK11`, `OK13`)
-    /// are not errors: the value is still reported.
+    /// are not errors: the value is still reported, with a flag.
     pub fn error(self) -> Option<MeterError> {
         let code = self.code();
         Some(match self {
             Self::Normal | Self::ChromaticityBeyondRange | Self::BelowRange => return None,
-            Self::DisplayRangeOver
-            | Self::MeasuringRangeOver
-            | Self::BothOver
-            | Self::DisplayOverflow => MeterError::OverRange { limit: None },
+            Self::DisplayRangeOver => MeterError::over_range(format!("{code}: display range over")),
+            Self::MeasuringRangeOver => {
+                MeterError::over_range(format!("{code}: measuring range over"))
+            }
+            Self::BothOver => {
+                MeterError::over_range(format!("{code}: luminance and chromaticity over"))
+            }
+            Self::DisplayOverflow => MeterError::over_range(format!("{code}: display range over")),
             Self::CommandError => {
                 MeterError::Protocol(format!("{code}: command or parameter error"))
             }
@@ -126,6 +131,20 @@ impl Status {
             Self::EepromError => MeterError::Device(format!("{code}: EEPROM error, needs repair")),
             Self::BatteryExhausted => MeterError::Device(format!("{code}: battery exhausted")),
         })
+    }
+
+    /// The flag a warning status raises on a reading it still reports.
+    pub fn flag(self) -> Option<MeterFlag> {
+        match self {
+            Self::BelowRange => {
+                Some(MeterFlag::new(FlagKind::BelowRange, "OK13: luminance below range"))
+            }
+            Self::ChromaticityBeyondRange => Some(MeterFlag::new(
+                FlagKind::ChromaticityOutOfRange,
+                "OK11: chromaticity beyond range",
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -136,7 +155,9 @@ pub struct Measurement {
     pub status: Status,
     /// Luminance Y, in cd/m² (absolute mode).
     pub luminance_cd_m2: f64,
-    /// CIE 1931 x, y (CS-100A only).
+    /// CIE 1931 x, y (CS-100A only). `None` on `OK11`: the meter then
+    /// writes `+.0000` in both fields (Mcalibrator2's transcription of the
+    /// manual \[O\]), which are not chromaticity.
     pub xy: Option<(f64, f64)>,
 }
 
@@ -148,8 +169,10 @@ pub fn parse_status(line: &[u8]) -> Result<Status, MeterError> {
 }
 
 /// Parse a `MES` reply: status, then comma-separated fields (luminance; or
-/// Y, x, y on the CS-100A). Blanks and signs around numbers are tolerated,
-/// as METERS.md §3.1 advises ("split on `,`, trim, parse").
+/// Y, x, y on the CS-100A). Every blank inside a field is dropped before
+/// the number is read, so `+  80.12` (sign, then padding) reads as 80.12:
+/// the public parsers split on whitespace or strip every blank, so blanks
+/// do occur inside replies (PROTOCOLS.md \[O\]).
 pub fn parse_measurement(line: &[u8]) -> Result<Measurement, MeterError> {
     let status = parse_status(line)?;
     if let Some(e) = status.error() {
@@ -157,31 +180,49 @@ pub fn parse_measurement(line: &[u8]) -> Result<Measurement, MeterError> {
     }
     let line = trim_terminator(line);
     let text = std::str::from_utf8(line).map_err(|_| bad_reply("not ASCII", line))?;
-    let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+    let fields: Vec<String> =
+        text.split(',').map(|f| f.chars().filter(|c| !c.is_whitespace()).collect()).collect();
     let number = |i: usize| -> Result<f64, MeterError> {
         let f = fields.get(i).ok_or_else(|| bad_reply("missing field", line))?;
         let v: f64 = f.parse().map_err(|_| bad_reply("field is not a number", line))?;
         if v.is_finite() { Ok(v) } else { Err(bad_reply("field is not finite", line)) }
     };
+    let xy = |status: Status| -> Result<Option<(f64, f64)>, MeterError> {
+        let (x, y) = (number(2)?, number(3)?);
+        Ok((status != Status::ChromaticityBeyondRange).then_some((x, y)))
+    };
     match fields.len() {
         2 => Ok(Measurement { status, luminance_cd_m2: number(1)?, xy: None }),
-        4 => Ok(Measurement {
-            status,
-            luminance_cd_m2: number(1)?,
-            xy: Some((number(2)?, number(3)?)),
-        }),
+        4 => Ok(Measurement { status, luminance_cd_m2: number(1)?, xy: xy(status)? }),
         _ => Err(bad_reply("expected 2 or 4 fields", line)),
     }
 }
 
 /// Write a `MES` reply the way the meter lays it out: status, Y in 7
 /// columns, then x and y in 6 columns each (the CS-100A column layout of
-/// Mcalibrator2 and marcelomfaleiros, 28 bytes with CR LF \[O2\]). The
+/// Mcalibrator2 and marcelomfaleiros, 28 bytes with CR LF \[O\]). The
 /// LS-100's reply is the same without x, y; its exact padding is
-/// unconfirmed.
-pub fn encode_measurement(m: &Measurement) -> Vec<u8> {
-    let mut s = format!("{},{}", m.status.code(), fixed_width(m.luminance_cd_m2, 7));
-    if let Some((x, y)) = m.xy {
+/// unconfirmed. `colour` says whether the model sends x, y at all: on
+/// `OK11` (where [`Measurement::xy`] is `None`) the CS-100A writes
+/// `+.0000` twice.
+pub fn encode_measurement(m: &Measurement, colour: bool) -> Vec<u8> {
+    encode_with_luminance_field(m, colour, &fixed_width(m.luminance_cd_m2, 7))
+}
+
+/// [`encode_measurement`] with the luminance written sign first, then
+/// blanks, then digits (`+  80.12`): the padding the public whitespace- and
+/// blank-stripping parsers allow for (PROTOCOLS.md \[O\]); the strict twin
+/// sends this form.
+pub fn encode_measurement_signed(m: &Measurement, colour: bool) -> Vec<u8> {
+    let sign = if m.luminance_cd_m2 < 0.0 { '-' } else { '+' };
+    let field = format!("{sign}{}", fixed_width(m.luminance_cd_m2.abs(), 7));
+    encode_with_luminance_field(m, colour, &field)
+}
+
+fn encode_with_luminance_field(m: &Measurement, colour: bool, luminance: &str) -> Vec<u8> {
+    let mut s = format!("{},{luminance}", m.status.code());
+    if colour {
+        let (x, y) = m.xy.unwrap_or((0.0, 0.0));
         s.push_str(&format!(",{},{}", chromaticity_field(x), chromaticity_field(y)));
     }
     encode_command(&s)
@@ -200,7 +241,7 @@ fn fixed_width(v: f64, width: usize) -> String {
     format!("{v:>width$.decimals$}")
 }
 
-/// `+.3127`: sign, point, 4 decimals (METERS.md §3.1's example field).
+/// `+.3127`: sign, point, 4 decimals (the CS-100A field, PROTOCOLS.md).
 fn chromaticity_field(v: f64) -> String {
     let s = format!("{:.4}", v.abs());
     let s = s.strip_prefix('0').unwrap_or(&s);
@@ -228,8 +269,8 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn port_matches_meters_md_2_1() {
-        // 4800 7E2, RTS+DTR (METERS.md §2.1 row "KM LS-100/110, CS-100A").
+    fn port_matches_protocols_md() {
+        // 4800 7E2, RTS+DTR (PROTOCOLS.md, "Konica Minolta LS-100 / LS-110 / CS-100A").
         let expected = PortSettings {
             baud: 4800,
             data_bits: DataBits::Seven,
@@ -248,14 +289,14 @@ mod tests {
 
     #[test]
     fn cs100a_reply_has_the_documented_columns() {
-        // Columns from METERS.md §3.1: status 1–4, Y 6–12, x 14–19, y 21–26,
+        // Columns (PROTOCOLS.md): status 1–4, Y 6–12, x 14–19, y 21–26,
         // 28 bytes with CR LF.
         let m = Measurement {
             status: Status::Normal,
             luminance_cd_m2: 80.12,
             xy: Some((0.3127, 0.3290)),
         };
-        let bytes = encode_measurement(&m);
+        let bytes = encode_measurement(&m, true);
         assert_eq!(bytes, b"OK00,  80.12,+.3127,+.3290\r\n");
         assert_eq!(bytes.len(), 28);
         assert_eq!(&bytes[5..12], b"  80.12");
@@ -271,6 +312,34 @@ mod tests {
         let m = parse_measurement(b"OK13,   0.0012,  .3100, +.3300").unwrap();
         assert_eq!(m.status, Status::BelowRange);
         assert_eq!(m.xy, Some((0.31, 0.33)));
+    }
+
+    /// audit finding 8 (PROTOCOLS.md): a blank between sign and digits.
+    #[test]
+    fn blanks_inside_a_field_are_dropped() {
+        let m = parse_measurement(b"OK00,+  80.12\r\n").unwrap();
+        assert_eq!(m.luminance_cd_m2, 80.12);
+        let m = parse_measurement(b"OK00,+ 80.12,+ .3127, + .3290\r\n").unwrap();
+        assert_eq!((m.luminance_cd_m2, m.xy), (80.12, Some((0.3127, 0.329))));
+        let strict = Measurement { status: Status::Normal, luminance_cd_m2: 80.12, xy: None };
+        assert_eq!(encode_measurement_signed(&strict, false), b"OK00,+  80.12\r\n");
+        assert_eq!(parse_measurement(&encode_measurement_signed(&strict, false)).unwrap(), strict);
+    }
+
+    /// audit finding 10 (PROTOCOLS.md): on OK11 the CS-100A's x, y are `+.0000`,
+    /// not chromaticity.
+    #[test]
+    fn ok11_carries_no_chromaticity() {
+        let m = parse_measurement(b"OK11,  80.12,+.0000,+.0000\r\n").unwrap();
+        assert_eq!(m.status, Status::ChromaticityBeyondRange);
+        assert_eq!(m.xy, None);
+        assert_eq!(m.status.flag().unwrap().kind, FlagKind::ChromaticityOutOfRange);
+        let back = Measurement {
+            status: Status::ChromaticityBeyondRange,
+            luminance_cd_m2: 80.12,
+            xy: None,
+        };
+        assert_eq!(encode_measurement(&back, true), b"OK11,  80.12,+.0000,+.0000\r\n");
     }
 
     #[test]
@@ -318,12 +387,14 @@ mod tests {
             y in 0.001f64..99_000.0, x in 0.0f64..0.8, yy in 0.0f64..0.9,
         ) {
             let m = Measurement { status: Status::Normal, luminance_cd_m2: y, xy: Some((x, yy)) };
-            let back = parse_measurement(&encode_measurement(&m)).unwrap();
+            let back = parse_measurement(&encode_measurement(&m, true)).unwrap();
             // 4 significant digits, or 4 decimals below 1 cd/m².
             let tol = (y * 5e-4).max(5e-5);
             prop_assert!((back.luminance_cd_m2 - y).abs() <= tol, "{} vs {}", back.luminance_cd_m2, y);
             let (bx, by) = back.xy.unwrap();
             prop_assert!((bx - x).abs() <= 5e-5 && (by - yy).abs() <= 5e-5);
+            let signed = parse_measurement(&encode_measurement_signed(&m, true)).unwrap();
+            prop_assert_eq!(signed, back);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Konica Minolta LS-100 / LS-110 spot luminance meters and the CS-100A
-//! chroma meter, over RS-232C (METERS.md §3.1).
+//! chroma meter, over RS-232C (PROTOCOLS.md, "Konica Minolta LS-100 /
+//! LS-110 / CS-100A").
 //!
 //! The operator must switch the meter on while holding F to enter remote
 //! mode; without that the meter never answers and [`KonicaLs`] returns
@@ -10,12 +11,13 @@
 pub mod codec;
 pub mod twin;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::exchange::{Deadline, Exchange, Framing, Pacing, with_retries};
 use crate::link::Link;
 use crate::{
-    Capabilities, Chromaticity, DeviceInfo, MeasureRequest, MeterError, Photometer, Progress,
-    Quantity, Reading, Validity,
+    Capabilities, Chromaticity, DeviceInfo, ErrorProbe, MeasureRequest, MeterError, MeterErrorKind,
+    Photometer, Progress, Quantity, Reading, Validity,
 };
 
 /// Which meter of the family.
@@ -40,7 +42,7 @@ impl Model {
     }
 
     /// Measuring range in cd/m², from Konica Minolta's product pages as we
-    /// know them \[A\]; not in METERS.md and not confirmed on an instrument.
+    /// know them \[A\]; not confirmed on an instrument.
     pub fn range_cd_m2(self) -> (f64, f64) {
         match self {
             Self::Ls100 => (0.001, 299_900.0),
@@ -50,48 +52,71 @@ impl Model {
     }
 }
 
-/// Time allowed for a setting command's `OK00`. The public drivers use 3 to
-/// 10 s (METERS.md §3.1 timing \[O2\]).
-pub const SETTING_TIMEOUT: Duration = Duration::from_secs(3);
+/// Time allowed for each attempt at a setting command's `OK00`. Replies
+/// to settings are short; the public drivers allow 3 to 10 s for a whole
+/// exchange including `MES` (PROTOCOLS.md \[O\]).
+pub const SETTING_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Attempts at `MDS,04`, the first command after opening: PsychoPy sends it
+/// up to 10 times while the reply is an error code (PROTOCOLS.md \[O\]); we
+/// stop at 4 (on `ER00` or no reply), within the caller's budget.
+pub const MODE_ATTEMPTS: usize = 4;
 
 /// Longest `MES` we expect: SweepMe reports 1–2 s per reading and the
-/// drivers allow up to 10 s (METERS.md §3.1 \[O2\]).
+/// drivers allow up to 10 s (PROTOCOLS.md \[O\]).
 pub const WORST_CASE_READING: Duration = Duration::from_secs(10);
 
 /// An LS-100 / LS-110 / CS-100A on a serial port.
 #[derive(Debug)]
 pub struct KonicaLs {
-    link: Link,
+    exchange: Exchange,
     model: Model,
     absolute_mode: bool,
 }
 
 impl KonicaLs {
-    /// Open the meter on `path` (e.g. `/dev/ttyUSB0`).
+    /// Open the meter on `path` (e.g. `/dev/ttyUSB0`, `COM3`).
     pub fn open(path: &str, model: Model) -> Result<Self, MeterError> {
         Ok(Self::new(Link::open(path, &codec::PORT)?, model))
     }
 
     /// Use an already open link.
     pub fn new(link: Link, model: Model) -> Self {
-        Self { link, model, absolute_mode: false }
+        Self { exchange: Exchange::new(link, Pacing::default()), model, absolute_mode: false }
     }
 
     fn command(&mut self, command: &str, timeout: Duration) -> Result<Vec<u8>, MeterError> {
-        self.link.discard_input();
-        self.link.send(&codec::encode_command(command))?;
-        self.link.read_until(codec::TERMINATOR, timeout)
+        self.exchange.ask_quietly(
+            &codec::encode_command(command),
+            Framing::Terminator(codec::TERMINATOR),
+            timeout,
+        )
     }
 
-    fn ensure_absolute_mode(&mut self, timeout: Duration) -> Result<(), MeterError> {
-        if !self.absolute_mode {
-            let reply = self.command(codec::SET_ABSOLUTE_MODE, timeout.min(SETTING_TIMEOUT))?;
-            let status = codec::parse_status(&reply)?;
-            if let Some(e) = status.error() {
-                return Err(e);
-            }
-            self.absolute_mode = true;
+    /// `MDS,04`, retried on `ER00` or silence: the first command after
+    /// opening is the one a real meter most often drops (audit finding 8,
+    /// PROTOCOLS.md).
+    fn ensure_absolute_mode(&mut self, deadline: &Deadline) -> Result<(), MeterError> {
+        if self.absolute_mode {
+            return Ok(());
         }
+        let retry = |e: &MeterError| {
+            deadline.left() > Duration::ZERO
+                && (e.kind() == MeterErrorKind::Timeout
+                    || matches!(e, MeterError::Protocol(m) if m.starts_with("ER00")))
+        };
+        with_retries(MODE_ATTEMPTS, retry, |_| {
+            let reply = self.command(codec::SET_ABSOLUTE_MODE, deadline.cap(SETTING_TIMEOUT))?;
+            match codec::parse_status(&reply)?.error() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        })
+        .map_err(|e| match e {
+            MeterError::Timeout(_) => MeterError::Timeout(deadline.budget()),
+            other => other,
+        })?;
+        self.absolute_mode = true;
         Ok(())
     }
 }
@@ -100,7 +125,7 @@ impl Photometer for KonicaLs {
     /// The family has no identify command; the harmless `MDS,04` (which the
     /// driver needs anyway) proves that a meter of this protocol answers.
     fn identify(&mut self) -> Result<DeviceInfo, MeterError> {
-        self.ensure_absolute_mode(SETTING_TIMEOUT)?;
+        self.ensure_absolute_mode(&Deadline::after(SETTING_TIMEOUT * MODE_ATTEMPTS as u32))?;
         Ok(DeviceInfo {
             vendor: "Konica Minolta".into(),
             model: self.model.name().into(),
@@ -129,33 +154,40 @@ impl Photometer for KonicaLs {
                 self.model.name()
             )));
         }
-        let start = Instant::now();
-        self.ensure_absolute_mode(request.budget)?;
+        let deadline = Deadline::after(request.budget);
+        self.ensure_absolute_mode(&deadline)?;
         let expected = Some(Duration::from_millis(400));
-        progress(Progress { elapsed: start.elapsed(), expected });
-        let budget = request.budget.saturating_sub(start.elapsed());
-        self.link.discard_input();
-        self.link.send(&codec::encode_command(codec::MEASURE))?;
-        let raw = self.link.read_until_reporting(codec::TERMINATOR, budget, &mut || {
-            progress(Progress { elapsed: start.elapsed(), expected })
-        })?;
+        progress(deadline.progress(expected));
+        let raw = self.exchange.ask(
+            &codec::encode_command(codec::MEASURE),
+            Framing::Terminator(codec::TERMINATOR),
+            deadline.left(),
+            &mut || progress(deadline.progress(expected)),
+        )?;
         let m = codec::parse_measurement(&raw)?;
-        let validity = match m.status {
-            codec::Status::BelowRange => {
-                Validity::Warning("luminance below the meter's range (OK13)".into())
-            }
-            codec::Status::ChromaticityBeyondRange => {
-                Validity::Warning("chromaticity beyond range (OK11)".into())
-            }
-            _ => Validity::Ok,
-        };
         Ok(Reading {
             quantity: Quantity::Luminance,
             value: m.luminance_cd_m2,
             chromaticity: m.xy.map(|(x, y)| Chromaticity { x, y }),
-            validity,
+            validity: Validity::from_flags(m.status.flag().into_iter().collect()),
             raw,
-            elapsed: start.elapsed(),
+            elapsed: deadline.elapsed(),
+        })
+    }
+
+    /// An unknown command: the family answers `ER00`, "command or
+    /// parameter error" (PROTOCOLS.md status table \[O\]). `MDS,04` is sent
+    /// again afterwards so the meter is known to be in absolute mode.
+    fn error_probe(&mut self) -> Result<ErrorProbe, MeterError> {
+        const PROBE: &str = "XXX";
+        let deadline = Deadline::after(SETTING_TIMEOUT * 2);
+        let reply = self.command(PROBE, deadline.cap(SETTING_TIMEOUT))?;
+        let status = codec::parse_status(&reply)?;
+        self.absolute_mode = false;
+        Ok(ErrorProbe::Answered {
+            sent: PROBE.into(),
+            reply: String::from_utf8_lossy(&reply).trim().to_owned(),
+            understood: status == codec::Status::CommandError,
         })
     }
 }

@@ -1,27 +1,36 @@
 //! A simulated PR-650 or PR-655/670: remote mode entered by `PHOTO` (and
 //! answered only once until `Q`), `SU`/`S` set-up, `D11x` identity, `M1`
 //! (PR-655/670) or `M0` + `D2` (PR-650), an adaptive exposure that grows
-//! in low light, too-dark (−8) and too-bright (19) statuses.
+//! in low light, too-dark and too-bright statuses, −2000 to an unknown data
+//! code.
+//!
+//! The strict twin ([`TwinVariant::Documented`]) speaks what the public
+//! sources say where the notes assumed (PROTOCOLS.md): the PR-655/670
+//! answer `PHOTO` with ` REMOTE MODE` and no line end, write `M1` in the
+//! manual's layout (`00000,0,2.041e+01,0.4089,0.4151`) and report too much
+//! light as −2 (overload); the PR-650 misses the first command after the
+//! port opens, and answers its set-up command with the D201 report (`201
+//! 00`) rather than a bare status.
 
 use std::time::Duration;
 
 use super::Model;
 use super::codec::{self, Dialect, Measurement};
-use crate::twin::{DeviceTwin, Optics, TwinAction};
+use crate::twin::{DeviceTwin, Optics, TwinAction, TwinVariant};
 
 /// Serial number the twin reports.
 pub const SERIAL: &str = "65551234";
 
 /// Exposure time, a model \[A\]: 0.5 s of overhead plus 2 cd·s/m² divided by
 /// the luminance, capped at the model's longest exposure (6 s or 30 s,
-/// METERS.md §3.4). Not measured on an instrument.
+/// PROTOCOLS.md). Not measured on an instrument.
 pub fn measuring_time(model: Model, luminance_cd_m2: f64) -> Duration {
     let exposure = Duration::from_secs_f64((2.0 / luminance_cd_m2.max(1e-9)).min(1e6));
     Duration::from_millis(500) + exposure.min(model.max_exposure())
 }
 
-/// Measuring range in cd/m² \[A\] (not in METERS.md): below it the twin
-/// answers "too dark", above it "too bright".
+/// Measuring range in cd/m² \[A\]: below it the twin answers "too dark",
+/// above it "too bright".
 pub fn range_cd_m2(model: Model) -> (f64, f64) {
     match model {
         Model::Pr650 | Model::Pr655 => (0.05, 100_000.0),
@@ -33,16 +42,41 @@ pub fn range_cd_m2(model: Model) -> (f64, f64) {
 pub struct PrTwin {
     model: Model,
     optics: Optics,
+    variant: TwinVariant,
     input: Vec<u8>,
     remote: bool,
     answered_photo: bool,
+    heard_anything: bool,
     held: Option<Measurement>,
+    /// The units field of every measurement reply: 0 (luminance) unless a
+    /// test fits another receptor (1 illuminance, 2 uncalibrated; 111 or
+    /// 112 on the PR-655/670).
+    pub units_code: i32,
 }
 
 impl PrTwin {
     /// A twin of `model` looking through `optics`.
     pub fn new(model: Model, optics: Optics) -> Self {
-        Self { model, optics, input: Vec::new(), remote: false, answered_photo: false, held: None }
+        Self::with_variant(model, optics, TwinVariant::Notes)
+    }
+
+    /// A twin of `model` in the given variant.
+    pub fn with_variant(model: Model, optics: Optics, variant: TwinVariant) -> Self {
+        Self {
+            model,
+            optics,
+            variant,
+            input: Vec::new(),
+            remote: false,
+            answered_photo: false,
+            heard_anything: false,
+            held: None,
+            units_code: 0,
+        }
+    }
+
+    fn strict(&self) -> bool {
+        self.variant == TwinVariant::Documented
     }
 
     fn line(text: &str) -> TwinAction {
@@ -58,7 +92,9 @@ impl PrTwin {
         let code = if l < min {
             if self.model == Model::Pr670 { -8 } else { 10 }
         } else if l > max {
-            19
+            // −2 "light overload" is the PR-655/670 manual's code; 19 is
+            // what Mcalibrator handles as too bright.
+            if self.strict() && self.model.dialect() == Dialect::Pr6x5 { -2 } else { 19 }
         } else {
             0
         };
@@ -69,7 +105,7 @@ impl PrTwin {
             // X, Y, Z from Y, x, y.
             Dialect::Pr650 => [cx / cy * y, y, (1.0 - cx - cy) / cy * y],
         };
-        (integrate, Measurement { code, units: 1, values })
+        (integrate, Measurement { code, units: self.units_code, values })
     }
 
     fn command(&mut self, command: &str) -> Vec<TwinAction> {
@@ -81,9 +117,19 @@ impl PrTwin {
             (Dialect::Pr6x5, "D114") => vec![Self::line("0,1.00")],
             (Dialect::Pr6x5, "M1") => {
                 let (integrate, m) = self.measure();
-                vec![integrate, TwinAction::Send(codec::encode_measurement(&m))]
+                let reply = if self.strict() {
+                    codec::encode_m1_documented(&m)
+                } else {
+                    codec::encode_measurement(&m)
+                };
+                vec![integrate, TwinAction::Send(reply)]
             }
-            (Dialect::Pr650, c) if c.starts_with('S') => vec![Self::line("000")],
+            // An unknown data code: −2000 "no such D code" [O].
+            (Dialect::Pr6x5, c) if c.starts_with('D') => vec![Self::line("-2000")],
+            (Dialect::Pr650, "D201") => vec![Self::line("00")],
+            (Dialect::Pr650, c) if c.starts_with('S') => {
+                vec![Self::line(if self.strict() { "201 00" } else { "000" })]
+            }
             (Dialect::Pr650, "M0") => {
                 let (integrate, m) = self.measure();
                 self.held = Some(m);
@@ -115,9 +161,12 @@ impl PrTwin {
                 };
                 self.input.drain(..i + codec::ENTER_REMOTE.len());
                 if !self.answered_photo {
-                    // The first PHOTO after power-up or Q is answered [O2];
-                    // the text itself is illustrative.
-                    actions.push(Self::line(" REMOTE MODE"));
+                    // The first PHOTO after power-up or Q is answered [O]:
+                    // with a line end in the notes twin, without one in the
+                    // strict twin (12 bytes, as two drivers read it).
+                    let answer: &[u8] =
+                        if self.strict() { b" REMOTE MODE" } else { b" REMOTE MODE\r\n" };
+                    actions.push(TwinAction::Send(answer.to_vec()));
                     self.answered_photo = true;
                 }
                 self.remote = true;
@@ -149,6 +198,13 @@ impl DeviceTwin for PrTwin {
             Dialect::Pr650 => crate::twin::take_lines(&mut self.input, b'\n')
                 .iter()
                 .flat_map(|l| {
+                    // The strict PR-650 misses the first command after the
+                    // port opens (first contact through an adapter) [O].
+                    let first = !self.heard_anything;
+                    self.heard_anything = true;
+                    if first && self.strict() {
+                        return Vec::new();
+                    }
                     let text = String::from_utf8_lossy(l).trim().to_owned();
                     self.command(&text)
                 })

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use monqc_drivers::twin::Fault;
+use monqc_drivers::twin::{Fault, TwinVariant};
 use monqc_drivers::{
     Chromaticity, MeasureRequest, MeterError, MeterKind, Photometer, Reading, SceneCell,
     SimOptions, SimulatedMeter, Stimulus, spawn_simulated,
@@ -19,10 +19,28 @@ pub fn scene(luminance_cd_m2: f64, illuminance_lx: f64) -> Arc<SceneCell> {
     Arc::new(SceneCell::new(Stimulus { luminance_cd_m2, chromaticity: D65, illuminance_lx }))
 }
 
+/// Both variants of every twin: as first written, and strict.
+pub const VARIANTS: [TwinVariant; 2] = [TwinVariant::Notes, TwinVariant::Documented];
+
 /// A twin of `kind` at a tenth of its real timing with `fault` injected.
 pub fn twin(kind: MeterKind, scene: Arc<SceneCell>, fault: Fault) -> SimulatedMeter {
-    let options = SimOptions { fault, time_scale: 0.1, ..SimOptions::default() };
+    twin_variant(kind, scene, fault, TwinVariant::Notes)
+}
+
+/// [`twin`], in the given variant.
+pub fn twin_variant(
+    kind: MeterKind,
+    scene: Arc<SceneCell>,
+    fault: Fault,
+    variant: TwinVariant,
+) -> SimulatedMeter {
+    let options = SimOptions { fault, time_scale: 0.1, variant, ..SimOptions::default() };
     spawn_simulated(kind, scene, 7, options).expect("twin starts")
+}
+
+/// The strict twin of `kind` (what the public documents say).
+pub fn strict(kind: MeterKind, scene: Arc<SceneCell>) -> SimulatedMeter {
+    twin_variant(kind, scene, Fault::None, TwinVariant::Documented)
 }
 
 /// One luminance reading with `budget`.

@@ -3,9 +3,9 @@
 //! half-moon targets, to check that small contrasts stay visible over the whole grey
 //! range.
 //!
-//! The exact TG18-CT geometry and target contrasts were not available to us (the
-//! pattern was not measured; STANDARDS.md §7 marks it [?]). Choices, all stated so
-//! they can be corrected against OR-03:
+//! The exact TG18-CT geometry and target contrasts were not available to us (no
+//! source we could read gives them, and AAPM's file was not measured [?]). Choices,
+//! all stated so they can be corrected against OR-03:
 //! - background 50 % (as TG18-QC); a centred 4×4 array of square regions
 //!   `round(S · 160 / 1024)` px wide with `round(S · 24 / 1024)` px gaps (S = shorter
 //!   display side), levels `(2k + 1) · 128 / 4095`, k = 0…15 row by row from the top

@@ -2,7 +2,7 @@
 //! Appendix III; the 18 readings of the contrast-response test, OR-03 §4.3 and
 //! IEC 62563-1's LN01…LN18).
 //!
-//! From the authentic 1k files (STANDARDS-NOTES §4, measured):
+//! Measured on AAPM's own TG18-LN12 1k files (v8.0, 12/01):
 //! - one centred square covering 10 % of the area (324×324 px at x, y = 350…673 on
 //!   1024²) at `(n − 1) · 240` of 4080 (n = 1…18; OR-03 gives TG18-LN a window of
 //!   4080), i.e. `(n − 1) / 17` of full scale: 8-bit 0, 15, …, 255;

@@ -11,10 +11,10 @@
 //! are drawn in the built-in 5×7 font, an eighth of full scale away from the
 //! background towards mid-grey (legible, but dim next to a measurement area).
 //!
-//! Geometry not printed in the report was measured on 1024² renderings of the
-//! authentic AAPM files (v8.0, 12/01); see STANDARDS-NOTES §4 in the project's
-//! shared notes. Each module says which figures it follows and what it chose where
-//! the definition leaves a detail open.
+//! Geometry not printed in the report was measured, pixel by pixel, on 1:1 1024²
+//! renderings of the TG18 image files AAPM distributes with OR-03 (version 8.0, 12/01);
+//! the figures are written out in each pattern's module. Each module says which
+//! figures it follows and what it chose where the definition leaves a detail open.
 
 pub mod ct;
 pub mod ln;
@@ -79,7 +79,7 @@ pub(crate) fn label_shapes(
 
 /// Side of the centred square covering 10 % of the display area,
 /// `round(√(0.1 · width · height))`: 324 px on 1024², as on the authentic
-/// TG18-LN12 and TG18-UNL files (STANDARDS-NOTES §4).
+/// TG18-LN12 and TG18-UNL files (see [`ln`] and [`uniformity`]).
 pub(crate) fn tenth_area_side(width: u32, height: u32) -> u32 {
     (0.1 * f64::from(width) * f64::from(height)).sqrt().round() as u32
 }

@@ -1,7 +1,7 @@
 //! TG18-QC: the overall visual quality-control pattern (AAPM OR-03 §3 and
 //! Appendix III "TG18-QC"; used by JESRA X-0093 for the overall evaluation).
 //!
-//! What follows the figures measured on the authentic 1k file (STANDARDS-NOTES §4):
+//! What follows the figures measured on AAPM's own TG18-QC 1k file (v8.0, 12/01):
 //! - background 50 % (2048 of 4095; 8-bit 128), grid lines 75 % (3072 of 4095;
 //!   8-bit 191), one pixel wide, pitch 102 px on 1024² (`round(S · 102 / 1024)` for
 //!   a display whose shorter side is `S`), laid symmetrically about the display centre;
@@ -14,7 +14,8 @@
 //!   block, the 14 letters at contrasts 14, 13, …, 1 (8-bit steps) above black, above
 //!   mid-grey and below white.
 //!
-//! From the TG18-OIQ description (pacsDisplay; STANDARDS.md §7): ±4-step
+//! From pacsDisplay's description of its TG18-OIQ pattern (TG18-QC without the Cx
+//! targets, 8-bit; pacsDisplay documentation, "pdweb" README): ±4-step
 //! low-contrast squares in the corners of each of the 16 patches, resolution blocks
 //! at the centre and in the four corners with 1- and 2-pixel bars, horizontal and
 //! vertical, at high contrast (0 / full scale) and low contrast (8-bit 128 / 130),

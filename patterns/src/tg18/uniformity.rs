@@ -2,7 +2,8 @@
 //! OR-03 §3 and Appendix III; DICOM PS3.3 C.32.3.3 names the centre and four corners
 //! "as defined by TG18-UNL80/UNL10" as the usual five measurement points).
 //!
-//! From the authentic 1k files (STANDARDS-NOTES §4, measured):
+//! Measured on AAPM's own TG18-UN10 and TG18-UNL10 1k files (v8.0, 12/01; the 80 %
+//! variants by name, same layout):
 //! - a uniform field at 80 % or 10 % of full scale (8-bit 204 / 26; RadiCS shows gray
 //!   204 and 26 for the same test);
 //! - the UNL variants outline five squares with one-pixel lines at 50 % (2048 of 4095;

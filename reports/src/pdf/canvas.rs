@@ -2,7 +2,10 @@
 //!
 //! plotters draws in integer backend units; one point is [`UNITS_PER_PT`] units, fine
 //! enough that rounding never shows. Text goes through the report font, so figure
-//! labels are real (searchable, subset) text in either language.
+//! labels are real (searchable, subset) text in either language; characters the
+//! face cannot draw print as □ and are collected, as on the page.
+
+use std::collections::BTreeSet;
 
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
@@ -56,20 +59,23 @@ pub(crate) struct PdfCanvas<'f> {
     top_pt: f64,
     size_units: (u32, u32),
     ops: &'f mut Vec<Op>,
+    /// Characters printed as [`super::font::REPLACEMENT`] so far.
+    replaced: &'f mut BTreeSet<char>,
 }
 
 impl<'f> PdfCanvas<'f> {
     /// A canvas `width_pt` × `height_pt` whose top-left corner is at (`left_pt`,
     /// `top_pt`) in PDF page space (y up).
-    /// Operations are appended to `ops`.
+    /// Operations are appended to `ops`, characters the face cannot draw to `replaced`.
     pub fn new(
         font: &'f ReportFont,
         ops: &'f mut Vec<Op>,
+        replaced: &'f mut BTreeSet<char>,
         (left_pt, top_pt): (f64, f64),
         (width_pt, height_pt): (f64, f64),
     ) -> Self {
         let size_units = ((width_pt * UNITS_PER_PT) as u32, (height_pt * UNITS_PER_PT) as u32);
-        Self { font, left_pt, top_pt, size_units, ops }
+        Self { font, left_pt, top_pt, size_units, ops, replaced }
     }
 
     fn page_xy(&self, (x, y): BackendCoord) -> (f32, f32) {
@@ -231,7 +237,7 @@ impl DrawingBackend for PdfCanvas<'_> {
         style: &TStyle,
         pos: BackendCoord,
     ) -> Result<(), DrawingErrorKind<CanvasError>> {
-        let text = &*ReportFont::printable(text);
+        let text = &*self.font.printable(text, self.replaced);
         let size_pt = style.size() / UNITS_PER_PT;
         let width = self.font.width_pt(text, size_pt);
         let (ascent, descent) = (self.font.ascent_em * size_pt, self.font.descent_em * size_pt);

@@ -60,7 +60,8 @@ impl Lang {
         match v {
             Verdict::Pass => self.t("pass", "合格"),
             Verdict::Fail => self.t("FAIL", "不合格"),
-            Verdict::Incomplete => self.t("incomplete", "判定不能"),
+            Verdict::Unconfirmed => self.t("unconfirmed", "未確認"),
+            Verdict::Incomplete => self.t("incomplete", "判定保留"),
         }
     }
 
