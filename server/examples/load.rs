@@ -88,8 +88,10 @@ fn plans(w: usize, years: u32, today: NaiveDate) -> Vec<DisplayPlan> {
             let n = w * DISPLAYS_PER_WORKSTATION + i;
             // Stagger the displays so their tests fall on different days.
             let acceptance = start + chrono::Days::new((n % 30) as u64);
-            let daily: Vec<NaiveDate> =
-                (1..).map(|k| acceptance + chrono::Days::new(36 * k)).take_while(|d| *d <= today).collect();
+            let daily: Vec<NaiveDate> = (1..)
+                .map(|k| acceptance + chrono::Days::new(36 * k))
+                .take_while(|d| *d <= today)
+                .collect();
             DisplayPlan {
                 id: format!("ws{w:05}-d{i}"),
                 standard: "jesra-x0093".into(),
@@ -113,7 +115,11 @@ fn plans(w: usize, years: u32, today: NaiveDate) -> Vec<DisplayPlan> {
 /// Make (or reuse) the simulated workstations' data directories.
 fn generate(args: &Args, today: NaiveDate) -> Vec<PathBuf> {
     let workstations = args.displays.div_ceil(DISPLAYS_PER_WORKSTATION);
-    let tag = format!("{}-displays-{}-years-{today}", workstations * DISPLAYS_PER_WORKSTATION, args.years);
+    let tag = format!(
+        "{}-displays-{}-years-{today}",
+        workstations * DISPLAYS_PER_WORKSTATION,
+        args.years
+    );
     let root = args.fleet.join(&tag);
     let dirs: Vec<PathBuf> = (0..workstations).map(|w| root.join(format!("ws{w:05}"))).collect();
     let done = |d: &Path| d.join("done").exists();
@@ -122,7 +128,11 @@ fn generate(args: &Args, today: NaiveDate) -> Vec<PathBuf> {
         println!("fleet: {workstations} workstations reused from {}", root.display());
         return dirs;
     }
-    println!("fleet: simulating {} of {workstations} workstations into {} …", todo.len(), root.display());
+    println!(
+        "fleet: simulating {} of {workstations} workstations into {} …",
+        todo.len(),
+        root.display()
+    );
     // The library syncs every reading to disk, as a workstation must; the
     // simulated fleet is made in memory (tmpfs) and copied to disk after.
     let shm = Path::new("/dev/shm");
@@ -144,7 +154,8 @@ fn generate(args: &Args, today: NaiveDate) -> Vec<PathBuf> {
                     // A half-made directory from an interrupted run is made again.
                     let _ = std::fs::remove_dir_all(dir);
                     let fast = scratch.path().join(format!("ws{w:05}"));
-                    let ids = fleet::simulate_workstation(&fast, &plans(w, args.years, today)).expect("simulated tests");
+                    let ids = fleet::simulate_workstation(&fast, &plans(w, args.years, today))
+                        .expect("simulated tests");
                     copy_dir(&fast, dir);
                     std::fs::remove_dir_all(&fast).unwrap();
                     std::fs::write(dir.join("done"), ids.len().to_string()).unwrap();
@@ -265,8 +276,15 @@ fn main() {
     });
 
     // Ingest over HTTP with full verification, from concurrent workstations.
-    let total: usize = dirs.iter().map(|d| std::fs::read_to_string(d.join("done")).unwrap().parse::<usize>().unwrap()).sum();
-    println!("ingest: {} workstations, {total} records, {} concurrent clients …", dirs.len(), args.clients);
+    let total: usize = dirs
+        .iter()
+        .map(|d| std::fs::read_to_string(d.join("done")).unwrap().parse::<usize>().unwrap())
+        .sum();
+    println!(
+        "ingest: {} workstations, {total} records, {} concurrent clients …",
+        dirs.len(),
+        args.clients
+    );
     let next = AtomicUsize::new(0);
     let stored = AtomicUsize::new(0);
     let bytes_sent = AtomicUsize::new(0);
@@ -280,8 +298,13 @@ fn main() {
                     let w = next.fetch_add(1, Ordering::Relaxed);
                     let (Some(dir), Some(token)) = (dirs.get(w), tokens.get(w)) else { break };
                     let auth = format!("Bearer {token}");
-                    let mut r = a.get(&format!("{base}/api/v1/push/state")).header("Authorization", &auth).call().unwrap();
-                    let state: PushState = serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
+                    let mut r = a
+                        .get(&format!("{base}/api/v1/push/state"))
+                        .header("Authorization", &auth)
+                        .call()
+                        .unwrap();
+                    let state: PushState =
+                        serde_json::from_slice(&r.body_mut().read_to_vec().unwrap()).unwrap();
                     let mut hints = Vec::new();
                     for i in 0..DISPLAYS_PER_WORKSTATION {
                         hints.push(monqc_server::db::DisplayHint {
@@ -327,14 +350,37 @@ fn main() {
     let cookie = {
         let a = agent();
         let mut page = a.get(&format!("{base}/login")).call().unwrap();
-        let set = page.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
-        let login = set.iter().find(|c| c.starts_with("monqc_login_csrf=")).unwrap().split(';').next().unwrap().to_string();
+        let set = page
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect::<Vec<_>>();
+        let login = set
+            .iter()
+            .find(|c| c.starts_with("monqc_login_csrf="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
         let html = page.body_mut().read_to_string().unwrap();
-        let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
         let r = a
             .post(&format!("{base}/login"))
             .header("Cookie", &login)
-            .send_form([("csrf", csrf.as_str()), ("name", "physicist"), ("password", "load-test-password")])
+            .send_form([
+                ("csrf", csrf.as_str()),
+                ("name", "physicist"),
+                ("password", "load-test-password"),
+            ])
             .unwrap();
         r.headers()
             .get_all("set-cookie")
@@ -352,18 +398,21 @@ fn main() {
         (d, db.sites().await.unwrap())
     });
     let mut rng = fastrand::Rng::with_seed(12345);
-    let overview: Vec<String> = (0..args.page_samples.min(100)).map(|_| format!("{base}/overview")).collect();
+    let overview: Vec<String> =
+        (0..args.page_samples.min(100)).map(|_| format!("{base}/overview")).collect();
     let displays: Vec<String> = (0..args.page_samples)
         .map(|_| format!("{base}/displays/{}", display_ids[rng.usize(..display_ids.len())]))
         .collect();
-    let site_pages: Vec<String> =
-        (0..args.page_samples.min(100)).map(|_| format!("{base}/sites/{}", sites[rng.usize(..sites.len())].id)).collect();
+    let site_pages: Vec<String> = (0..args.page_samples.min(100))
+        .map(|_| format!("{base}/sites/{}", sites[rng.usize(..sites.len())].id))
+        .collect();
     println!();
     let (_, overview_p95) = timed("overview (fleet)", &cookie, &overview);
     let (_, display_p95) = timed("display page", &cookie, &displays);
     timed("site page (200 displays)", &cookie, &site_pages);
 
-    let (size, count) = rt.block_on(async { (db.size_bytes().await.unwrap(), db.record_count().await.unwrap()) });
+    let (size, count) =
+        rt.block_on(async { (db.size_bytes().await.unwrap(), db.record_count().await.unwrap()) });
     let raw: u64 = dirs
         .iter()
         .flat_map(|d| std::fs::read_dir(d.join("records")).unwrap())
@@ -386,7 +435,11 @@ fn main() {
         size as f64 / count as f64 / 1024.0,
         raw as f64 / count as f64 / 1024.0
     );
-    println!("backend                    {:?}, {} cores", db.backend(), std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "backend                    {:?}, {} cores",
+        db.backend(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
 
     let _ = stop_tx.send(());
     rt.block_on(server).unwrap();
@@ -394,9 +447,11 @@ fn main() {
     if let (Some(name), false) = (cleanup, args.keep) {
         rt.block_on(async {
             let admin = sqlx::PgPool::connect(&args.database).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&admin)
+                .await
+                .unwrap();
             admin.close().await;
         });
     }
 }
-

@@ -16,20 +16,20 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use monqc::standards::analysis::{Outcome, format_value};
-use monqc::measuring::simulated_display::{DisplayModel, Panel, SimulatedDisplay};
-use monqc::standards::criteria::{Criteria, TestType};
-use monqc::records::journal::Line;
-use monqc::numbers::measurement::MeterSetup;
-use monqc::standards::procedure::Procedure;
-use monqc::records::record::{self, IndexEntry};
-use monqc::office::report::{self, ReportInputs};
 use monqc::measuring::lifecycle::{self, NewSession};
 use monqc::measuring::rig::{self, SiteMeter};
 use monqc::measuring::sequence::{self, Meters, Operator, SequenceError};
-use monqc::records::session::{MeterInfo, SessionEntry};
+use monqc::measuring::simulated_display::{DisplayModel, Panel, SimulatedDisplay};
+use monqc::numbers::measurement::MeterSetup;
+use monqc::office::report::{self, ReportInputs};
 use monqc::office::site::Facility;
+use monqc::records::journal::Line;
+use monqc::records::record::{self, IndexEntry};
+use monqc::records::session::{MeterInfo, SessionEntry};
 use monqc::records::store::Store;
+use monqc::standards::analysis::{Outcome, format_value};
+use monqc::standards::criteria::{Criteria, TestType};
+use monqc::standards::procedure::Procedure;
 use monqc_drivers::SimulatedPhotometer;
 use monqc_reports::{Lang, PdfWriter};
 use serde::Serialize;
@@ -137,7 +137,9 @@ impl Verdict {
 
     /// Parse [`Verdict::id`].
     pub fn from_id(s: &str) -> Option<Self> {
-        [Self::Pass, Self::Fail, Self::Unconfirmed, Self::Incomplete].into_iter().find(|v| v.id() == s)
+        [Self::Pass, Self::Fail, Self::Unconfirmed, Self::Incomplete]
+            .into_iter()
+            .find(|v| v.id() == s)
     }
 
     fn from_lib(o: Outcome) -> Self {
@@ -738,7 +740,14 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             at,
         ),
         SessionEntry::Response {
-            pattern, ddl, luminance_cd_m2, chromaticity, raw, flags, at, ..
+            pattern,
+            ddl,
+            luminance_cd_m2,
+            chromaticity,
+            raw,
+            flags,
+            at,
+            ..
         } => row(
             "response",
             pattern.clone(),
@@ -773,14 +782,9 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             "",
             at,
         ),
-        SessionEntry::Surface { output_bits, format, note, at } => row(
-            "surface",
-            format!("{format}, {output_bits} bit"),
-            None,
-            note.clone(),
-            "",
-            at,
-        ),
+        SessionEntry::Surface { output_bits, format, note, at } => {
+            row("surface", format!("{format}, {output_bits} bit"), None, note.clone(), "", at)
+        }
     }
 }
 
@@ -927,8 +931,8 @@ pub fn simulate(data_dir: &Path, t: &SimulatedTest) -> Result<String, AdapterErr
     .map_err(lib)?;
     drop(writer);
     let path = store.session_path(&session_id);
-    let (id, _) = lifecycle::finalise(&store, &path, &header, baseline.as_deref(), sim_clock)
-        .map_err(lib)?;
+    let (id, _) =
+        lifecycle::finalise(&store, &path, &header, baseline.as_deref(), sim_clock).map_err(lib)?;
     Ok(id)
 }
 

@@ -208,7 +208,10 @@ fn a_record_downloaded_from_the_server_verifies_with_monqc_verify() {
             "monqc verify: {text}{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(text.contains("verified: the bytes and the history are exactly as finalised"), "{text}");
+        assert!(
+            text.contains("verified: the bytes and the history are exactly as finalised"),
+            "{text}"
+        );
         assert!(text.contains("recomputed from the readings: identical"), "{text}");
         // The same bundle with one byte of the record changed does not verify.
         let file = data.join("records").join(format!("{id}.json"));

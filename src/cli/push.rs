@@ -70,13 +70,20 @@ impl Client {
                 .send(&serde_json::to_vec(b)?[..]),
         };
         let mut r = result.with_context(|| {
-            format!("cannot reach the records server at {url}; is the address right and the server up?")
+            format!(
+                "cannot reach the records server at {url}; is the address right and the server up?"
+            )
         })?;
         let status = r.status().as_u16();
         let text = r.body_mut().with_config().limit(64 << 20).read_to_string()?;
         let v = serde_json::from_str(&text).unwrap_or_else(|_| json!({ "error": text.trim() }));
         match status {
             200 => Ok((status, v)),
+            500..=599 => bail!(
+                "{method} {path}: the server failed ({status}): {}; nothing more was sent, and \
+                 the next push resumes here",
+                v["error"].as_str().unwrap_or("")
+            ),
             401 => bail!(
                 "{method} {path}: the server refused the token ({}); set {TOKEN_VAR} (or `token` \
                  in site.toml's [server]) to this workstation's token, which the server's \
@@ -177,8 +184,12 @@ impl Batch {
         self.lines.is_empty() && self.amendments.is_empty()
     }
 
-    fn amendment_lines(&self) -> usize {
-        self.amendments.values().map(|(_, l)| l.len()).sum()
+    /// Amendments sent (a chain's line 0 is its header, not an amendment).
+    fn amendment_count(&self) -> usize {
+        self.amendments
+            .values()
+            .map(|(from, l)| l.len() - usize::from(*from == 0 && !l.is_empty()))
+            .sum()
     }
 
     fn body(&self, displays: &[Value], facility: &Option<Value>) -> Value {
@@ -196,7 +207,11 @@ impl Batch {
 
 /// The server's address and token: the command line and the environment
 /// first, then the site configuration's `[server]`.
-fn server_and_token(args: &PushArgs, site: Option<&Site>, site_file: &Path) -> anyhow::Result<(String, String)> {
+fn server_and_token(
+    args: &PushArgs,
+    site: Option<&Site>,
+    site_file: &Path,
+) -> anyhow::Result<(String, String)> {
     let settings = site.and_then(|s| s.server.clone()).unwrap_or_default();
     let base = args
         .server
@@ -219,8 +234,11 @@ fn server_and_token(args: &PushArgs, site: Option<&Site>, site_file: &Path) -> a
         .filter(|t| !t.trim().is_empty())
         .or(settings.token)
         .with_context(|| {
-            format!("no push token: set {TOKEN_VAR}, or `token` under [server] in {}", site_file.display())
-        })?;
+        format!(
+            "no push token: set {TOKEN_VAR}, or `token` under [server] in {}",
+            site_file.display()
+        )
+    })?;
     Ok((base, token.trim().to_string()))
 }
 
@@ -251,10 +269,16 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
     let site_file = store.site_file();
     let site = Site::load(&site_file).ok();
     let (base, token) = server_and_token(&args, site.as_ref(), &site_file)?;
-    let client = Client { agent: agent(args.ca_cert.as_deref())?, base: base.clone(), auth: format!("Bearer {token}") };
+    let client = Client {
+        agent: agent(args.ca_cert.as_deref())?,
+        base: base.clone(),
+        auth: format!("Bearer {token}"),
+    };
 
     // Read the data directory with the library first: a damaged index is not pushed.
-    record::index(&store).context("the record index does not verify; `monqc verify` says why, and nothing is pushed")?;
+    record::index(&store).context(
+        "the record index does not verify; `monqc verify` says why, and nothing is pushed",
+    )?;
     let index = lines_of(&store.index_path())?;
     let parsed: Vec<(Line, Listed)> = index.iter().map(|l| listed(l)).collect::<Result<_, _>>()?;
     let displays: Vec<Value> = site
@@ -266,7 +290,9 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
                 .collect()
         })
         .unwrap_or_default();
-    let facility = site.as_ref().map(|s| json!({ "name": s.facility.name, "department": s.facility.department }));
+    let facility = site
+        .as_ref()
+        .map(|s| json!({ "name": s.facility.name, "department": s.facility.department }));
     let records: Vec<&str> = parsed
         .iter()
         .filter_map(|(_, l)| match l {
@@ -274,8 +300,11 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
             _ => None,
         })
         .collect();
-    let amended: Vec<String> =
-        records.iter().filter(|id| store.amendments_path(id).exists()).map(|id| id.to_string()).collect();
+    let amended: Vec<String> = records
+        .iter()
+        .filter(|id| store.amendments_path(id).exists())
+        .map(|id| id.to_string())
+        .collect();
     let anchored: BTreeSet<&str> = parsed
         .iter()
         .filter_map(|(_, l)| match l {
@@ -284,12 +313,18 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
         })
         .collect();
 
-    let (mut stored, mut held, mut amendment_lines, mut pending) = (0, 0, 0, Vec::new());
+    let (mut stored, mut held, mut amendments, mut pending) = (0, 0, 0, Vec::new());
     // A 409 means another push of this workstation went first: ask again.
     for attempt in 0..3 {
-        let (_, state) = client.call("GET", "/api/v1/push/state", None)?;
+        let (status, state) = client.call("GET", "/api/v1/push/state", None)?;
+        anyhow::ensure!(
+            status == 200,
+            "the server answered {status} to GET /api/v1/push/state: {}",
+            state["error"]
+        );
         let workstation = state["workstation"].as_str().unwrap_or("?").to_string();
-        let have = state["index_lines"].as_u64().context("the server's state has no index_lines")? as usize;
+        let have = state["index_lines"].as_u64().context("the server's state has no index_lines")?
+            as usize;
         if have > index.len() {
             bail!(
                 "the server holds {have} index lines of workstation `{workstation}` but this data directory has {}: \
@@ -303,8 +338,13 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
                  at line {have}: is the token another workstation's?"
             );
         }
-        let (_, counts) = client.call("POST", "/api/v1/push/amendments-state", Some(&json!({ "records": amended })))?;
-        let mut sent: BTreeMap<String, usize> = serde_json::from_value(counts["counts"].clone()).unwrap_or_default();
+        let (_, counts) = client.call(
+            "POST",
+            "/api/v1/push/amendments-state",
+            Some(&json!({ "records": amended })),
+        )?;
+        let mut sent: BTreeMap<String, usize> =
+            serde_json::from_value(counts["counts"].clone()).unwrap_or_default();
         let mut local: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for id in &amended {
             local.insert(id.clone(), lines_of(&store.amendments_path(id))?);
@@ -319,8 +359,12 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
             match what {
                 Listed::Record(id) => {
                     let path = store.record_path(id);
-                    let text = std::fs::read_to_string(&path)
-                        .with_context(|| format!("cannot read {}; `monqc verify` checks the data directory", path.display()))?;
+                    let text = std::fs::read_to_string(&path).with_context(|| {
+                        format!(
+                            "cannot read {}; `monqc verify` checks the data directory",
+                            path.display()
+                        )
+                    })?;
                     batch.records.push(json!({ "id": id, "text": text }));
                 }
                 Listed::Anchor { record, head } => {
@@ -336,8 +380,11 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
                         })?;
                     let from = sent.get(record).copied().unwrap_or(0);
                     if upto + 1 > from {
-                        let entry = batch.amendments.entry(record.clone()).or_insert((from, Vec::new()));
-                        entry.1.extend(lines[from.max(entry.0 + entry.1.len())..=upto].iter().cloned());
+                        let entry =
+                            batch.amendments.entry(record.clone()).or_insert((from, Vec::new()));
+                        entry.1.extend(
+                            lines[from.max(entry.0 + entry.1.len())..=upto].iter().cloned(),
+                        );
                         sent.insert(record.clone(), upto + 1);
                     }
                 }
@@ -374,12 +421,13 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
         let mut progress = Progress { total, done: 0, tty: std::io::stderr().is_terminal() };
         let mut conflict = false;
         for b in &batches {
-            let (status, reply) = client.call("POST", "/api/v1/push", Some(&b.body(&displays, &facility)))?;
+            let (status, reply) =
+                client.call("POST", "/api/v1/push", Some(&b.body(&displays, &facility)))?;
             match status {
                 200 => {
                     stored += reply["stored"].as_array().map_or(0, Vec::len);
                     held += reply["held"].as_array().map_or(0, Vec::len);
-                    amendment_lines += b.amendment_lines();
+                    amendments += b.amendment_count();
                     let done = progress.done + b.records.len();
                     progress.show(done);
                 }
@@ -412,7 +460,9 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
                         checks.join("\n")
                     );
                 }
-                _ => bail!("the server answered {status}: {}", reply["error"].as_str().unwrap_or("")),
+                _ => {
+                    bail!("the server answered {status}: {}", reply["error"].as_str().unwrap_or(""))
+                }
             }
         }
         progress.finish();
@@ -428,7 +478,7 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
     }
     let (_, state) = client.call("GET", "/api/v1/push/state", None)?;
     say!(
-        "pushed {stored} record(s) ({held} already on the server), {amendment_lines} amendment line(s); \
+        "pushed {stored} record(s) ({held} already on the server), {amendments} amendment(s); \
          the server holds {} index line(s) of workstation `{}` at {} ({base})",
         state["index_lines"],
         state["workstation"].as_str().unwrap_or("?"),
