@@ -9,11 +9,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use monqc::measuring::lifecycle::{self, FinaliseError, NewSession};
+use monqc::measuring::prompts::Instruction;
 use monqc::measuring::rig::{Rig, RigError, SimSettings};
-use monqc::measuring::sequence::{Operator, SequenceError};
+use monqc::measuring::sequence::{Console, Judged, Operator, Presence, Question, SequenceError};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::numbers::measurement::MeterSetup;
 use monqc::office::report;
+use monqc::records::confirmation::ConfirmedBy;
 use monqc::records::record;
 use monqc::records::session::{SessionHeader, SessionWriter};
 use monqc::records::store::Store;
@@ -22,20 +24,26 @@ use monqc::standards::criteria::TestType;
 use monqc_drivers::twin::Fault;
 use monqc_reports::Lang;
 
-/// Passes every visual item.
+/// A person who passes every visual item.
 struct AllPass;
 
 impl Operator for AllPass {
-    fn instruct(&mut self, _: &str) -> Result<(), SequenceError> {
-        Ok(())
+    fn presence(&self) -> Presence {
+        Presence::Person
+    }
+    fn instruct(
+        &mut self,
+        _: &Instruction,
+        _: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError> {
+        Ok(ConfirmedBy::OperatorAtTerminal)
     }
     fn judge(
         &mut self,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<(bool, Option<String>), SequenceError> {
-        Ok((true, Some("seen".into())))
+        _: &Question<'_>,
+        _: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError> {
+        Ok(Judged { passed: true, note: Some("seen".into()), by: ConfirmedBy::OperatorAtTerminal })
     }
 }
 
@@ -234,16 +242,23 @@ fn a_session_that_cannot_be_finalised_says_how_to_finish_it() {
 struct GreyscaleFails;
 
 impl Operator for GreyscaleFails {
-    fn instruct(&mut self, _: &str) -> Result<(), SequenceError> {
-        Ok(())
+    fn presence(&self) -> Presence {
+        Presence::Person
+    }
+    fn instruct(
+        &mut self,
+        _: &Instruction,
+        _: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError> {
+        Ok(ConfirmedBy::OperatorAtTerminal)
     }
     fn judge(
         &mut self,
-        item: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<(bool, Option<String>), SequenceError> {
-        Ok((item != "greyscale", None))
+        question: &Question<'_>,
+        _: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError> {
+        let passed = question.item != "greyscale";
+        Ok(Judged { passed, note: None, by: ConfirmedBy::OperatorAtTerminal })
     }
 }
 

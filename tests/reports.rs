@@ -197,7 +197,10 @@ fn flagged_readings_and_uncertainty_reach_the_report() {
     let store = monqc::records::store::Store::open(d).unwrap();
     let path = store.session_path("flagged");
     let clock = || "2026-11-27T09:00:00.000Z".parse().unwrap();
-    let mut writer = SessionWriter::create(&path, &original.header, clock).unwrap();
+    // Its own session (a session is known by its header line): started later.
+    let header =
+        session::SessionHeader { started: "2026-11-27T09:00:00.000Z".into(), ..original.header };
+    let mut writer = SessionWriter::create(&path, &header, clock).unwrap();
     for mut e in original.entries {
         if let SessionEntry::Response { pattern, flags, .. } = &mut e
             && pattern == "JIRA-BN01"

@@ -240,6 +240,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
         serde_json::to_value(SessionEntry::Illuminance {
             illuminance_lx: 50.0,
             raw: "OK11,+50.0".into(),
+            confirmed: None,
             flags: Vec::new(),
             at: "t".into(),
         })
@@ -254,6 +255,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
                 chromaticity: Some(white),
                 raw: format!("{l}"),
                 settle: None,
+                confirmed: None,
                 flags: Vec::new(),
                 at: "t".into(),
             })
@@ -270,6 +272,7 @@ fn session_bodies() -> Vec<serde_json::Value> {
                 chromaticity: Some(white),
                 raw: String::new(),
                 settle: None,
+                confirmed: None,
                 flags: Vec::new(),
                 at: "t".into(),
             })

@@ -58,6 +58,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    // An operator's caption is drawn on every question (a person waits for it).
+    let caption = [
+        "TG18-UN80 — 輝度均一性: はっきり見えるむら（しみ、帯、暗い四隅）がない".to_string(),
+        "Y: 基準を満たす　N: 満たさない　Q / Esc: 中断".to_string(),
+    ];
+    let spec = "TG18-UN80".parse::<PatternId>()?.generate(&params)?;
+    let times = time_runs(|| {
+        std::hint::black_box(spec.render_with_caption(&caption));
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    println!(
+        "  {:<16} {:>7.2} / {:>7.2} ms  (TG18-UN80 with a two-line Japanese caption)",
+        "caption",
+        ms(min(&times)),
+        ms(median(&times))
+    );
+
     if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         println!(
             "show latency: no display; run under xvfb-run (see the doc comment) to measure it"

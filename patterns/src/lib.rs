@@ -5,7 +5,8 @@
 //! [`Shape`]s, each with its DDL, for one display size and [`BitDepth`]. It also
 //! says where the photometer goes ([`PatternSpec::measurement_regions`]) and where
 //! an operator prompt may be drawn without touching any of them
-//! ([`PatternSpec::prompt_area`]). [`PatternSpec::render`] turns it into a
+//! ([`PatternSpec::prompt_area`]; an operator's caption goes in the part of it
+//! clear of them, [`PatternSpec::caption_area`]). [`PatternSpec::render`] turns it into a
 //! [`Raster`] of `u16` DDLs, which [`Raster::write_png`] exports (8-bit PNG for
 //! 8-bit rasters, 16-bit PNG for 10-bit rasters) and the presenter (feature
 //! `presenter`) shows at 1:1 pixels.
@@ -30,6 +31,8 @@
 //! # Ok::<(), monqc_patterns::PatternError>(())
 //! ```
 
+mod caption;
+mod caption_font;
 mod catalogue;
 mod error;
 mod font;
@@ -44,6 +47,7 @@ pub mod uniform;
 #[cfg(feature = "presenter")]
 pub mod presenter;
 
+pub use caption::caption_can_draw;
 pub use catalogue::{
     BnBackground, MAX_PIXELS, MAX_SIDE_PX, PatternId, PatternInfo, PatternParams, catalogue,
 };

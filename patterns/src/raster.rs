@@ -128,7 +128,7 @@ impl Raster {
         }
     }
 
-    fn set(&mut self, x: u32, y: u32, ddl: u16) {
+    pub(crate) fn set(&mut self, x: u32, y: u32, ddl: u16) {
         let i = y as usize * self.width as usize + x as usize;
         self.ddls[i] = ddl;
     }

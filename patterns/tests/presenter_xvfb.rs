@@ -270,6 +270,44 @@ fn child() {
         screen.assert_shows(&format!("{name} with prompt"), &eight_bit(&with_prompt), w, h);
     }
 
+    // An operator's caption (Japanese and English) is drawn by the presenter clear of
+    // every measured area: the screen shows exactly the captioned rendering, every
+    // measurement region keeps its DDL, and the pattern alone comes back after.
+    let caption = [
+        "TG18-UN80 — 輝度均一性: はっきり見えるむら（しみ、帯、暗い四隅）がない".to_string(),
+        "Place the meter at the top-left measurement square of TG18-UN80.".to_string(),
+        "Y: 基準を満たす　N: 満たさない　Q / Esc: 中断".to_string(),
+    ];
+    for name in ["TG18-UN80", "JIRA-BN01", "JIRA-BN18", "TG18-QC"] {
+        let spec = name.parse::<PatternId>().unwrap().generate(&params).unwrap();
+        let captioned = spec.render_with_caption(&caption);
+        assert_ne!(captioned, spec.render(), "{name}: the caption was drawn");
+        presenter.show_pattern_captioned(&spec, Some(&caption)).unwrap();
+        screen.assert_shows(&format!("{name} with a caption"), &eight_bit(&captioned), w, h);
+        let shown = screen.grab(w, h);
+        for m in &spec.measurement_regions {
+            for y in m.rect.y..m.rect.bottom() {
+                for x in m.rect.x..m.rect.right() {
+                    let (r, g, b) = shown[(y * w + x) as usize];
+                    let ddl = m.ddl as u8;
+                    assert!(
+                        (r, g, b) == (ddl, ddl, ddl),
+                        "{name}: ({x}, {y}) in {} shows {:?}, not its DDL {ddl}",
+                        m.label,
+                        (r, g, b)
+                    );
+                }
+            }
+        }
+        presenter.show_pattern_captioned(&spec, None).unwrap();
+        screen.assert_shows(
+            &format!("{name} without its caption"),
+            &eight_bit(&spec.render()),
+            w,
+            h,
+        );
+    }
+
     // A 10-bit raster on Xvfb's 24-bit screen: the fallback is reported and each DDL
     // goes out as round(v · 255 / 1023).
     let ten = PatternParams::new(w, h, BitDepth::Ten);
@@ -299,6 +337,18 @@ fn child() {
     assert_eq!(presenter.next_key(Some(Duration::from_secs(5))), Some(OperatorKey::Next));
     screen.press(XK_ESCAPE);
     assert_eq!(presenter.next_key(Some(Duration::from_secs(5))), Some(OperatorKey::Quit));
+    // Y and N answer a question; keys pressed before it is asked can be forgotten.
+    const XK_Y: u32 = 0x79;
+    const XK_N: u32 = 0x6e;
+    screen.press(XK_Y);
+    assert_eq!(presenter.next_key(Some(Duration::from_secs(5))), Some(OperatorKey::Yes));
+    screen.press(XK_N);
+    assert_eq!(presenter.next_key(Some(Duration::from_secs(5))), Some(OperatorKey::No));
+    screen.press(XK_Y);
+    // Time for the key to reach the presenter's queue (it takes milliseconds).
+    std::thread::sleep(Duration::from_secs(1));
+    presenter.forget_keys();
+    assert_eq!(presenter.next_key(Some(Duration::from_millis(300))), None, "forgotten");
 
     presenter.close();
     println!("presenter under Xvfb: {shown} patterns read back pixel-exact at {w}×{h}");

@@ -274,6 +274,34 @@ labels! {
     Time => "時刻", "Time";
     /// Appendix column: the meter's reply.
     MeterReply => "応答", "Meter reply";
+    /// Heading of the appendix table saying how each step was confirmed.
+    StepConfirmations => "付録: 各手順の確認", "Appendix: how each step was confirmed";
+    /// Confirmations column: the step.
+    Step => "手順", "Step";
+    /// Confirmations column: what had to happen and who confirmed it.
+    Confirmation => "確認", "Confirmation";
+    /// Action: the display was switched off.
+    ActionSwitchOff => "電源を切る", "display switched off";
+    /// Action: the display was switched on.
+    ActionSwitchOn => "電源を入れる", "display switched on";
+    /// Action: the meter was placed ({} = where).
+    ActionPlaceMeter => "測定器の設置 ({})", "meter placed ({})";
+    /// Action: a visual judgement.
+    ActionJudge => "目視判定", "visual judgement";
+    /// A step that needed nothing physical.
+    NoActionNeeded => "操作なし", "nothing physical needed";
+    /// Confirmed by the operator at the terminal.
+    ByTerminal => "操作者 (端末)", "operator at the terminal";
+    /// Confirmed by the operator at the pattern window.
+    ByWindow => "操作者 (パターン画面)", "operator at the pattern window";
+    /// Answered from an answers file.
+    ByAnswersFile => "回答ファイル (--answers)", "answers file (--answers)";
+    /// Taken as done without anyone confirming it.
+    ByAssumedYes => "確認なし (--yes)", "assumed, not confirmed (--yes)";
+    /// Done by the simulated bench itself.
+    BySimulatedBench => "模擬環境が自動で実施", "simulated bench, automatic";
+    /// A built-in sensor needs no placing.
+    ByBuiltInSensor => "内蔵センサ (設置不要)", "built-in sensor (no placing)";
     /// Caption of the contrast response figure ({} = Kδ in %).
     FigureContrastResponse => "図1 コントラスト応答 (κδ = {} %)", "Figure 1: contrast response (Kδ = {} %)";
     /// Caption of the luminance response figure.

@@ -17,12 +17,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use monqc::measuring::lifecycle::{self, NewSession};
+use monqc::measuring::prompts::{Instruction, Language};
 use monqc::measuring::rig::{self, SiteMeter};
-use monqc::measuring::sequence::{self, Meters, Operator, SequenceError};
+use monqc::measuring::sequence::{
+    self, Console, Judged, Meters, Operator, Presence, Question, SequenceError,
+};
 use monqc::measuring::simulated_display::{DisplayModel, Panel, SimulatedDisplay};
 use monqc::numbers::measurement::MeterSetup;
 use monqc::office::report::{self, ReportInputs};
 use monqc::office::site::Facility;
+use monqc::records::confirmation::ConfirmedBy;
 use monqc::records::journal::Line;
 use monqc::records::record::{self, IndexEntry};
 use monqc::records::session::{MeterInfo, SessionEntry};
@@ -723,7 +727,7 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             at,
         ),
         SessionEntry::Note { text, at } => row("note", text.clone(), None, String::new(), "", at),
-        SessionEntry::AmbientLuminance { luminance_cd_m2, raw, flags, at } => row(
+        SessionEntry::AmbientLuminance { luminance_cd_m2, raw, flags, at, .. } => row(
             "ambient-luminance",
             "Lamb".into(),
             None,
@@ -731,7 +735,7 @@ fn reading_row(e: &SessionEntry) -> ReadingRow {
             raw,
             at,
         ),
-        SessionEntry::Illuminance { illuminance_lx, raw, flags, at } => row(
+        SessionEntry::Illuminance { illuminance_lx, raw, flags, at, .. } => row(
             "illuminance",
             "E".into(),
             None,
@@ -827,19 +831,37 @@ pub struct SimulatedTest {
     pub seed: u64,
 }
 
+/// The simulated fleet's visual judgements: every item answered `pass` (or
+/// `fail`), recorded as given by a script ([`ConfirmedBy::AnswersFile`]),
+/// never as a person's.
 struct Answering(bool);
 
 impl Operator for Answering {
-    fn instruct(&mut self, _text: &str) -> Result<(), SequenceError> {
-        Ok(())
+    fn presence(&self) -> Presence {
+        Presence::Unattended { by: ConfirmedBy::AnswersFile }
     }
+
+    fn instruct(
+        &mut self,
+        instruction: &Instruction,
+        _: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError> {
+        Err(SequenceError::Input(format!(
+            "the simulated fleet has no person for: {}",
+            instruction.text(Language::En)
+        )))
+    }
+
     fn judge(
         &mut self,
-        _item: &str,
-        _pattern: &str,
-        _question: &str,
-    ) -> Result<(bool, Option<String>), SequenceError> {
-        Ok((self.0, (!self.0).then(|| "simulated finding".to_string())))
+        _: &Question<'_>,
+        _: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError> {
+        Ok(Judged {
+            passed: self.0,
+            note: (!self.0).then(|| "simulated finding".to_string()),
+            by: ConfirmedBy::AnswersFile,
+        })
     }
 }
 

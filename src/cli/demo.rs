@@ -11,8 +11,11 @@ use monqc::numbers::measurement::MeterSetup;
 use monqc::records::session::SessionWriter;
 use monqc::standards::criteria::{Criteria, TestType};
 
+use monqc::measuring::operator::Unattended;
+
 use super::report::{self, LangArg};
-use super::{Outcome, open_store, operator, verdicts};
+use super::run::{language, print_progress};
+use super::{Outcome, open_store, verdicts};
 
 /// Run a full JESRA X-0093 acceptance measurement on the simulated display
 /// and meter: ambient, JIRA BN01–BN18, TG18-UN80 at five points; print the
@@ -71,9 +74,11 @@ pub struct DemoArgs {
     /// Also write the PDF report here.
     #[arg(short, long, value_name = "PDF")]
     output: Option<PathBuf>,
-    /// Language of the PDF report.
-    #[arg(long, value_enum, default_value = "ja")]
-    lang: LangArg,
+    /// Language of the PDF report and of what the simulated bench says it
+    /// does [default: the report in Japanese; the rest from the locale,
+    /// Japanese when LC_ALL, LC_MESSAGES or LANG starts with `ja`].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
     /// Judge only these items (comma-separated: lmax, ratio, kdelta, ambient,
     /// uniformity, chromaticity, visual, …); the verdict says which it covers.
     #[arg(long, value_name = "ITEMS", value_delimiter = ',')]
@@ -190,13 +195,9 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     // The demo measures; the visual items need a person (`monqc run`), so
     // its verdict says they were not judged.
     let plan = lifecycle::plan(&header, false)?;
-    rig.walk(
-        &plan,
-        &Default::default(),
-        &mut operator::Unattended,
-        &mut writer,
-        &mut operator::print_progress,
-    )?;
+    let stderr = Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>;
+    let mut nobody = Unattended::new(language(args.lang), Some(stderr));
+    rig.walk(&plan, &Default::default(), &mut nobody, &mut writer, &mut print_progress)?;
     drop(rig);
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;
@@ -204,7 +205,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     note!("session file: {}", path.display());
     note!("record: {}", store.record_path(&id).display());
     if let Some(pdf) = &args.output {
-        let size = report::write_pdf(&store, &id, args.lang.into(), pdf)?;
+        let size = report::write_pdf(&store, &id, args.lang.unwrap_or(LangArg::Ja).into(), pdf)?;
         note!("report: {} ({} KB)", pdf.display(), size.div_ceil(1024));
     }
     note!("re-analyse it with: monqc analyze {}", path.display());

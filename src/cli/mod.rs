@@ -34,7 +34,6 @@ mod demo;
 mod gsdf;
 mod keys;
 mod meters;
-mod operator;
 mod patterns;
 mod push;
 mod records;

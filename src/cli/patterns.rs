@@ -240,6 +240,8 @@ fn show(
         match presenter.next_key(None) {
             Some(OperatorKey::Next) if index + 1 < ids.len() => index += 1,
             Some(OperatorKey::Previous) => index = index.saturating_sub(1),
+            // Y and N answer a session's questions; here they do nothing.
+            Some(OperatorKey::Yes | OperatorKey::No) => {}
             // Next on the last pattern ends the sequence, as Quit does.
             Some(OperatorKey::Next | OperatorKey::Quit) | None => break,
         }

@@ -2,37 +2,51 @@
 //! the site configuration, finalised into records.
 
 use std::collections::BTreeSet;
+use std::io::BufReader;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use monqc::measuring::lifecycle::{self, NewSession, Resumed};
+use monqc::measuring::operator::{AssumeYes, Person, Scripted, Terminal};
+use monqc::measuring::prompts::Language;
 use monqc::measuring::rig::{self, Rig, SimSettings};
+use monqc::measuring::sequence::{self, BenchKind, Operator, StepDone};
 use monqc::measuring::simulated_display::DisplayModel;
 use monqc::office::site::Site;
 use monqc::office::typed_text::{self, Lines};
-use monqc::records::session::{SessionHeader, SessionWriter};
+use monqc::records::record;
+use monqc::records::session::{self, SessionHeader, SessionWriter};
 use monqc::records::store::Store;
 use monqc::standards::analysis;
 use monqc::standards::criteria::{Criteria, TestType};
-use monqc::standards::procedure::Procedure;
+use monqc::standards::procedure::{PlannedStep, Procedure};
 use monqc_drivers::twin::Fault;
 
-use super::{Outcome, open_store, operator, verdicts};
+use super::report::LangArg;
+use super::{Outcome, open_store, verdicts};
 
 /// Options shared by `run` and `resume`: how the operator answers and how
 /// the patterns are shown.
 #[derive(Debug, Args)]
 pub struct OperatorArgs {
-    /// Take every instruction as done and every visual item as met (the
-    /// record says so): for simulated benches and scripted runs.
+    /// Take every visual item as met without viewing (the record says so).
+    /// Simulated meters only (sim, sim-KIND): with a real meter the session
+    /// refuses, since moving the meter, switching the display and judging
+    /// need a person at that moment.
     #[arg(long, conflicts_with = "answers")]
     yes: bool,
     /// Visual judgements from a TOML file (`greyscale = "pass"`,
-    /// `artefacts = "fail: crosstalk at the right edge"`).
+    /// `artefacts = "fail: crosstalk at the right edge"`). Simulated meters
+    /// only, as --yes.
     #[arg(long, value_name = "FILE")]
     answers: Option<PathBuf>,
-    /// Show the patterns fullscreen on a monitor (needed with a real meter).
+    /// Language of the instructions and questions [default: Japanese when
+    /// LC_ALL, LC_MESSAGES or LANG starts with `ja`, else English].
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
+    /// Show the patterns fullscreen on a monitor (needed with a real meter);
+    /// the operator can answer there with the keys named in its caption.
     #[arg(long)]
     window: bool,
     /// Monitor for --window (see `monqc patterns monitors`).
@@ -147,6 +161,54 @@ fn parse_fault(s: &str) -> Result<Fault, String> {
     }
 }
 
+/// The language of the operator's prompts: `--lang`, else the locale's.
+pub(super) fn language(arg: Option<LangArg>) -> Language {
+    match arg {
+        Some(LangArg::Ja) => Language::Ja,
+        Some(LangArg::En) => Language::En,
+        None => Language::from_locale(|name| std::env::var(name).ok()),
+    }
+}
+
+/// Print one finished step on stderr.
+pub(super) fn print_progress(s: StepDone) {
+    note!("[{:>2}/{}] {:<32} {}", s.index, s.total, s.id, s.value);
+}
+
+/// The operator the command line asks for: answers from a file, `--yes`,
+/// or a person at the terminal (and at the pattern window, with --window).
+///
+/// Before any meter is opened: a real display needs a person for every
+/// switch, meter placement and visual judgement of the steps not `done`,
+/// and an answers file must answer every visual item among them.
+fn choose_operator(
+    common: &OperatorArgs,
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: BenchKind,
+) -> anyhow::Result<Box<dyn Operator>> {
+    let lang = language(common.lang);
+    let out = || Some(Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>);
+    let operator: Box<dyn Operator> = match (common.yes, common.answers.as_deref()) {
+        (_, Some(path)) => {
+            let answers = Scripted::load(path, lang, out())?;
+            sequence::check_attendance(plan, done, bench, answers.presence())?;
+            let todo: Vec<PlannedStep> =
+                plan.iter().filter(|s| !done.contains(&s.id)).cloned().collect();
+            answers.check_plan(&todo)?;
+            return Ok(Box::new(answers));
+        }
+        (true, None) => Box::new(AssumeYes::new(lang, out())),
+        (false, None) => {
+            let terminal = Terminal::new(BufReader::new(std::io::stdin()), std::io::stderr())
+                .context("cannot listen to the terminal")?;
+            Box::new(Person::new(lang, Some(terminal)))
+        }
+    };
+    sequence::check_attendance(plan, done, bench, operator.presence())?;
+    Ok(operator)
+}
+
 /// The baseline of a constancy session, chosen and checked before anything
 /// is measured (a wrong `--baseline` costs no readings).
 fn baseline_for(
@@ -166,20 +228,27 @@ fn baseline_for(
     Ok(baseline)
 }
 
+/// What walks a session: the bench, its journal, the steps already done
+/// and who answers.
+struct Walking {
+    rig: Rig,
+    writer: SessionWriter,
+    done: BTreeSet<String>,
+    operator: Box<dyn Operator>,
+}
+
 /// Walk the rest of the session's plan, then finalise it into a record and
 /// print its verdicts.
 fn complete(
     store: &Store,
     header: &SessionHeader,
-    mut rig: Rig,
-    mut writer: SessionWriter,
-    done: BTreeSet<String>,
+    walking: Walking,
     common: &OperatorArgs,
     baseline: Option<String>,
 ) -> anyhow::Result<Outcome> {
+    let Walking { mut rig, mut writer, done, mut operator } = walking;
     let plan = lifecycle::plan(header, true)?;
-    let mut operator = operator::choose(common.yes, common.answers.as_deref())?;
-    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut operator::print_progress)?;
+    rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
@@ -223,6 +292,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     // calibration date.
     let (meter_selector, _) = site.meter_selector(&meter_arg);
     let site_meter = site.site_meter(&meter_arg);
+    // Before any meter is opened: a real display needs a person for every
+    // switch, meter placement and visual judgement.
+    let plan = Procedure::built_in(&criteria.standard.id, test)?.plan(
+        display.setup,
+        display.bit_depth,
+        true,
+    );
+    let who_answers =
+        choose_operator(&args.common, &plan, &BTreeSet::new(), rig::bench_kind(&meter_selector))?;
     if let Some(m) = site.meter(&meter_arg)
         && m.calibration_overdue(chrono::Utc::now().date_naive())
     {
@@ -280,7 +358,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
     let baseline = baseline_for(&store, &header, &args.common)?;
     let (id, writer) = lifecycle::create_session(&store, &id, &header, chrono::Utc::now)?;
     note!("session {id}: {}", Procedure::built_in(&criteria.standard.id, test)?.title);
-    complete(&store, &header, rig, writer, Default::default(), &args.common, baseline)
+    let walking = Walking { rig, writer, done: BTreeSet::new(), operator: who_answers };
+    complete(&store, &header, walking, &args.common, baseline)
 }
 
 pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
@@ -298,6 +377,20 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
             store.sessions_dir().display()
         );
     }
+    // Who answers is settled before the journal is opened for writing, so a
+    // refused resume (`--yes` on a real display, an answers file that lacks
+    // an item) leaves the file exactly as it was. A finalised session is
+    // shown below whoever would answer.
+    let operator = match session::read(&path) {
+        Ok(s) if record::record_of_session(&store, &path)?.is_none() => Some(choose_operator(
+            &args.common,
+            &lifecycle::plan(&s.header, true)?,
+            &s.steps_done(),
+            rig::bench_kind(&s.header.meter.selector),
+        )?),
+        // Unreadable here: `lifecycle::resume` says why.
+        _ => None,
+    };
     // A finished session is never written to again: show its record. It is
     // found by the session's content, not the file's name.
     let (writer, session) = match lifecycle::resume(&store, &path, chrono::Utc::now)? {
@@ -320,6 +413,15 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let sim = sim_settings(model, header.bit_depth, &args.common, &stem)?;
     let done = session.steps_done();
+    let operator = match operator {
+        Some(o) => o,
+        None => choose_operator(
+            &args.common,
+            &lifecycle::plan(&header, true)?,
+            &done,
+            rig::bench_kind(&header.meter.selector),
+        )?,
+    };
     note!("resuming session {}: {} step(s) already done", path.display(), done.len());
     let rig = Rig::open(
         &header.meter.selector,
@@ -329,5 +431,5 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         &sim,
         args.common.window.then_some(args.common.monitor),
     )?;
-    complete(&store, &header, rig, writer, done, &args.common, baseline)
+    complete(&store, &header, Walking { rig, writer, done, operator }, &args.common, baseline)
 }

@@ -14,12 +14,15 @@ use monqc_drivers::{
     MeterError, MeterSelector, Photometer, Scene, SelectorError, SimOptions, SimulatedPhotometer,
     spawn_simulated,
 };
-use monqc_patterns::presenter::{Presenter, PresenterError, PresenterHandle, PresenterOptions};
-use monqc_patterns::{BitDepth, PatternId, PatternParams};
+use monqc_patterns::presenter::{
+    OperatorKey, Presenter, PresenterError, PresenterHandle, PresenterOptions,
+};
+use monqc_patterns::{BitDepth, PatternId, PatternParams, PatternSpec};
 
 use crate::measuring::meter_performance;
 use crate::measuring::sequence::{
-    self, Bench, Meters, Operator, SequenceError, ShownSurface, StepDone,
+    self, Bench, BenchKind, Console, ConsoleKey, MeterMount, Meters, Operator, SequenceError,
+    ShownSurface, StepDone,
 };
 use crate::measuring::simulated_display::{DisplayModel, SimulatedDisplay};
 use crate::numbers::measurement::{MeterSetup, Position};
@@ -169,6 +172,21 @@ pub fn is_simulated(selector: &str) -> bool {
     selector == "sim" || selector.starts_with("sim-")
 }
 
+/// The kind of bench a luminance meter selector makes: simulated for `sim`
+/// and the `sim-KIND` twins (they read the simulated display), real for any
+/// other meter and for `none` (a real display judged by eye). Known before
+/// the meter is opened, so a session that would need a person nobody
+/// provides is refused first.
+pub fn bench_kind(selector: &str) -> BenchKind {
+    if is_simulated(selector) {
+        BenchKind::Simulated
+    } else {
+        // No driver reads a built-in front sensor yet: every real meter is
+        // placed by hand.
+        BenchKind::Real { meter: MeterMount::HandHeld }
+    }
+}
+
 /// No meter: a visual-only session (the daily check) measures nothing.
 struct NoMeter;
 
@@ -265,12 +283,15 @@ pub fn meter_info(
     })
 }
 
-/// Shows each pattern fullscreen at 1:1 on a monitor.
+/// Shows each pattern fullscreen at 1:1 on a monitor, with the operator's
+/// caption over it when a question is open, and hears the keys pressed.
 pub struct Window {
     handle: PresenterHandle,
     width: u32,
     height: u32,
     bits: BitDepth,
+    /// The pattern on screen, to draw a caption over.
+    shown: std::cell::RefCell<Option<PatternSpec>>,
     /// The background DDL of the JIRA BN "L20" patterns.
     background: std::sync::Mutex<Option<u16>>,
     /// The surface of the last frame, when it had fewer bits than asked.
@@ -293,6 +314,7 @@ impl Window {
             height: m.height,
             handle,
             bits,
+            shown: std::cell::RefCell::new(None),
             background: Default::default(),
             reduced: Default::default(),
         })
@@ -313,6 +335,7 @@ impl Window {
                 output_bits: report.output_bits,
                 format: report.surface_format,
             });
+        *self.shown.borrow_mut() = Some(spec);
         Ok(())
     }
 }
@@ -332,6 +355,38 @@ impl Bench for Window {
     }
     fn reduced_surface(&self) -> Option<ShownSurface> {
         self.reduced.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+    fn kind(&self) -> BenchKind {
+        BenchKind::Real { meter: MeterMount::HandHeld }
+    }
+    fn console(&self) -> Option<&dyn Console> {
+        Some(self)
+    }
+}
+
+impl Console for Window {
+    fn caption(&self, lines: Option<&[String]>) -> Result<(), SequenceError> {
+        let shown = self.shown.borrow();
+        let Some(spec) = shown.as_ref() else { return Ok(()) };
+        let fail = |e: PresenterError| SequenceError::Display {
+            pattern: spec.name.clone(),
+            reason: e.to_string(),
+        };
+        self.handle.show_pattern_captioned(spec, lines).map(|_| ()).map_err(fail)
+    }
+
+    fn key(&self, timeout: std::time::Duration) -> Option<ConsoleKey> {
+        match self.handle.next_key(Some(timeout))? {
+            OperatorKey::Next => Some(ConsoleKey::Done),
+            OperatorKey::Yes => Some(ConsoleKey::Yes),
+            OperatorKey::No => Some(ConsoleKey::No),
+            OperatorKey::Quit => Some(ConsoleKey::Quit),
+            OperatorKey::Previous => None,
+        }
+    }
+
+    fn forget_keys(&self) {
+        self.handle.forget_keys();
     }
 }
 

@@ -13,10 +13,12 @@ use monqc_drivers::{
     FlagKind as DriverFlagKind, MeasureRequest, MeterError, Photometer, Reading, SettleRule,
 };
 
+use crate::measuring::prompts::Instruction;
 use crate::measuring::simulated_display::{Shown, SimulatedDisplay};
 use crate::numbers::colour::Chromaticity;
 use crate::numbers::luminance;
 use crate::numbers::measurement::{FlagKind, MeterFlag, Position};
+use crate::records::confirmation::{Action, Confirmation, ConfirmedBy};
 use crate::records::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
 use crate::standards::procedure::{BACKGROUND_FRACTION_OF_LMAX, PlannedStep, StepAction, step_id};
 
@@ -30,6 +32,83 @@ pub struct ShownSurface {
     pub format: String,
 }
 
+/// How the meter meets the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeterMount {
+    /// A meter a person holds or mounts: it must be placed at each position.
+    HandHeld,
+    /// A built-in front sensor: it reads the centre where it sits and can
+    /// be placed nowhere else.
+    BuiltInFront,
+}
+
+/// What kind of bench a session runs on: who does the physical work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchKind {
+    /// The simulated display and the meters that read it: it switches
+    /// itself off and on and moves its meter itself. Nobody looks at a
+    /// real panel, so a visual item may be answered by `--yes` or an
+    /// answers file (the record says so).
+    Simulated,
+    /// A real display: a person switches it off and on and judges it, and
+    /// places the meter unless it is built in.
+    Real {
+        /// The meter.
+        meter: MeterMount,
+    },
+}
+
+impl BenchKind {
+    /// Who does `action` (at `position`) without a person, if anyone.
+    pub fn does_itself(self, action: Action, position: Option<Position>) -> Option<ConfirmedBy> {
+        match (self, action) {
+            (_, Action::Judge) => None,
+            (Self::Simulated, _) => Some(ConfirmedBy::SimulatedBenchAutomatic),
+            (Self::Real { meter: MeterMount::BuiltInFront }, Action::PlaceMeter)
+                if position == Some(Position::Centre) =>
+            {
+                Some(ConfirmedBy::BuiltInSensor)
+            }
+            (Self::Real { .. }, _) => None,
+        }
+    }
+
+    /// True when only a person at the display at that moment can confirm
+    /// `action`: anything physical on a real display, and every visual
+    /// judgement of a real panel.
+    pub fn needs_person(self, action: Action, position: Option<Position>) -> bool {
+        match self {
+            Self::Simulated => false,
+            Self::Real { .. } => self.does_itself(action, position).is_none(),
+        }
+    }
+}
+
+/// A key the operator pressed at the display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsoleKey {
+    /// Enter or Space: the instruction is done.
+    Done,
+    /// Y: the criterion is met.
+    Yes,
+    /// N: the criterion is not met.
+    No,
+    /// Q or Escape, or the window was closed: stop.
+    Quit,
+}
+
+/// The display's own way to talk to the operator: a caption over the
+/// pattern (never over a measured area) and the keys pressed there.
+pub trait Console {
+    /// Show `lines` as a caption over the pattern now on screen, or the
+    /// pattern alone (`None`); returns once it is shown.
+    fn caption(&self, lines: Option<&[String]>) -> Result<(), SequenceError>;
+    /// The next key pressed, waiting at most `timeout`.
+    fn key(&self, timeout: Duration) -> Option<ConsoleKey>;
+    /// Forget keys pressed before now (they answered no caption).
+    fn forget_keys(&self);
+}
+
 /// What the sequence needs from the display side.
 pub trait Bench {
     /// Show `pattern`; `ddl` is the level under the meter when it matters.
@@ -39,6 +118,12 @@ pub trait Bench {
     /// The meter is now at `position` (a simulated bench moves its meter;
     /// on a real bench the operator has been asked to).
     fn place_meter(&self, position: Position);
+    /// Who does the physical work on this bench.
+    fn kind(&self) -> BenchKind;
+    /// The window's caption and keys, when the patterns are on a window.
+    fn console(&self) -> Option<&dyn Console> {
+        None
+    }
     /// Show the patterns that take a background (JIRA BN "L20") on `ddl`
     /// from now on. Benches that draw no background ignore it.
     fn set_background(&self, _ddl: u16) {}
@@ -62,6 +147,9 @@ impl Bench for SimulatedDisplay {
     fn place_meter(&self, position: Position) {
         self.move_meter(position);
     }
+    fn kind(&self) -> BenchKind {
+        BenchKind::Simulated
+    }
 }
 
 /// A bench borrowed.
@@ -75,6 +163,12 @@ impl<B: Bench + ?Sized> Bench for &B {
     fn place_meter(&self, position: Position) {
         (**self).place_meter(position)
     }
+    fn kind(&self) -> BenchKind {
+        (**self).kind()
+    }
+    fn console(&self) -> Option<&dyn Console> {
+        (**self).console()
+    }
     fn set_background(&self, ddl: u16) {
         (**self).set_background(ddl)
     }
@@ -83,7 +177,8 @@ impl<B: Bench + ?Sized> Bench for &B {
     }
 }
 
-/// Two benches driven together (a simulated display shown in a real window).
+/// Two benches driven together (a simulated display shown in a real
+/// window): simulated if either is, with the console of either.
 impl<A: Bench, B: Bench> Bench for (A, B) {
     fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
         self.0.show(pattern, ddl)?;
@@ -97,6 +192,15 @@ impl<A: Bench, B: Bench> Bench for (A, B) {
         self.0.place_meter(position);
         self.1.place_meter(position);
     }
+    fn kind(&self) -> BenchKind {
+        match (self.0.kind(), self.1.kind()) {
+            (BenchKind::Simulated, _) | (_, BenchKind::Simulated) => BenchKind::Simulated,
+            (real, _) => real,
+        }
+    }
+    fn console(&self) -> Option<&dyn Console> {
+        self.1.console().or_else(|| self.0.console())
+    }
     fn set_background(&self, ddl: u16) {
         self.0.set_background(ddl);
         self.1.set_background(ddl);
@@ -106,17 +210,110 @@ impl<A: Bench, B: Bench> Bench for (A, B) {
     }
 }
 
+/// Whether a person is there to confirm physical steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    /// A person answers each instruction and question at that moment.
+    Person,
+    /// Nobody: the operator stands in for a person in this way (`--yes`,
+    /// an answers file), which only a simulated bench accepts.
+    Unattended {
+        /// How its answers are recorded.
+        by: ConfirmedBy,
+    },
+}
+
+/// A visual question as the operator is asked it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Question<'a> {
+    /// The item (overall, greyscale, …).
+    pub item: &'a str,
+    /// The pattern on screen.
+    pub pattern: &'a str,
+    /// The question in English (as journalled).
+    pub en: &'a str,
+    /// The question in Japanese.
+    pub ja: &'a str,
+}
+
+/// The answer to a visual question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judged {
+    /// Whether the criterion is met.
+    pub passed: bool,
+    /// The operator's note.
+    pub note: Option<String>,
+    /// How the answer was given.
+    pub by: ConfirmedBy,
+}
+
 /// The person at the display: follows instructions and judges visual items.
 pub trait Operator {
-    /// Ask the operator to do something physical and wait until done.
-    fn instruct(&mut self, text: &str) -> Result<(), SequenceError>;
-    /// Ask a visual question; returns (criterion met, note).
+    /// Whether a person answers.
+    fn presence(&self) -> Presence;
+    /// Ask for the physical actions of `instruction` and wait until they
+    /// are done; `console` is the pattern window's caption and keys, when
+    /// there is one. Returns how it was confirmed.
+    fn instruct(
+        &mut self,
+        instruction: &Instruction,
+        console: Option<&dyn Console>,
+    ) -> Result<ConfirmedBy, SequenceError>;
+    /// Ask a visual question.
     fn judge(
         &mut self,
-        item: &str,
-        pattern: &str,
-        question: &str,
-    ) -> Result<(bool, Option<String>), SequenceError>;
+        question: &Question<'_>,
+        console: Option<&dyn Console>,
+    ) -> Result<Judged, SequenceError>;
+    /// The bench did `instruction` itself (`by`); say so, if there is
+    /// anyone to tell.
+    fn done_by_bench(&mut self, _instruction: &Instruction, _by: ConfirmedBy) {}
+}
+
+/// One step that needs a person the operator cannot provide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedsPerson {
+    /// The step's id.
+    pub step: String,
+    /// What a person must do before it.
+    pub action: Action,
+    /// Where the meter goes ([`Action::PlaceMeter`]).
+    pub position: Option<Position>,
+}
+
+/// What stands in for a person, in the words of the command line.
+fn stand_in(by: ConfirmedBy) -> &'static str {
+    match by {
+        ConfirmedBy::AssumedYes => "--yes",
+        ConfirmedBy::AnswersFile => "an answers file (--answers)",
+        _ => "an unattended run",
+    }
+}
+
+/// Group the steps that need a person by action, for one message.
+fn describe_needs(needs: &[NeedsPerson]) -> String {
+    let mut parts = Vec::new();
+    for (action, words) in [
+        (Action::SwitchDisplayOff, "switch the display off before"),
+        (Action::SwitchDisplayOn, "switch the display back on before"),
+        (Action::PlaceMeter, "place the meter for"),
+        (Action::Judge, "look at the pattern and judge"),
+    ] {
+        let steps: Vec<String> = needs
+            .iter()
+            .filter(|n| n.action == action)
+            .map(|n| match (action, n.position) {
+                (Action::PlaceMeter, Some(p)) if !n.step.ends_with(&format!("/{p}")) => {
+                    format!("{} ({p})", n.step)
+                }
+                _ => n.step.clone(),
+            })
+            .collect();
+        if !steps.is_empty() {
+            parts.push(format!("{words} {}", steps.join(", ")));
+        }
+    }
+    parts.join("; ")
 }
 
 /// Why the sequence stopped.
@@ -156,6 +353,24 @@ pub enum SequenceError {
          (--illuminance-meter SEL)"
     )]
     NoIlluminanceMeter,
+    /// Steps need a person at the display and nobody will be there: on a
+    /// real display, `--yes` would take an unmoved meter's five centre
+    /// readings as uniformity and a lit screen as Lamb.
+    #[error(
+        "on a real display, {count} step(s) need a person at the display at that \
+         moment, which {stand_in} cannot confirm: {list}. Nothing was measured. Run without \
+         --yes and --answers: each of these steps is then asked at the terminal and in a \
+         caption on the pattern window (--window), and the person confirms it there, then",
+        count = .needs.iter().map(|n| &n.step).collect::<BTreeSet<_>>().len(),
+        stand_in = stand_in(*.by),
+        list = describe_needs(.needs)
+    )]
+    NeedsPerson {
+        /// How the operator would have answered.
+        by: ConfirmedBy,
+        /// The steps and what each needs.
+        needs: Vec<NeedsPerson>,
+    },
     /// The background at 20 % of the maximum luminance cannot be found.
     #[error(
         "{step}: the background at 20 % of the maximum luminance is found from the black \
@@ -168,6 +383,80 @@ pub enum SequenceError {
         /// What is missing.
         why: String,
     },
+}
+
+/// Where things stand on the bench between steps.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct BenchState {
+    display_off: bool,
+    meter_at: Option<Position>,
+}
+
+/// The physical actions `step` needs, given where things stand; updates
+/// the state as if they were done. The walk and the check before it share
+/// this, so what is checked is what is asked.
+fn actions_for(step: &PlannedStep, state: &mut BenchState) -> Vec<(Action, Option<Position>)> {
+    let mut actions = Vec::new();
+    let switch_on = |state: &mut BenchState, actions: &mut Vec<_>| {
+        if state.display_off {
+            actions.push((Action::SwitchDisplayOn, None));
+            state.display_off = false;
+        }
+    };
+    match &step.action {
+        StepAction::Judge { .. } => {
+            switch_on(state, &mut actions);
+            actions.push((Action::Judge, None));
+        }
+        StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => {
+            if !state.display_off {
+                actions.push((Action::SwitchDisplayOff, None));
+                actions.push((Action::PlaceMeter, Some(Position::Centre)));
+                state.display_off = true;
+                state.meter_at = Some(Position::Centre);
+            }
+        }
+        // Found from the journal: nothing physical happens.
+        StepAction::FindBackground { .. } => {}
+        StepAction::ReadResponse { .. }
+        | StepAction::ReadResponseOnBackground { .. }
+        | StepAction::ReadUniformity { .. } => {
+            switch_on(state, &mut actions);
+            let position = match step.action {
+                StepAction::ReadUniformity { position, .. } => position,
+                _ => Position::Centre,
+            };
+            if state.meter_at != Some(position) {
+                actions.push((Action::PlaceMeter, Some(position)));
+                state.meter_at = Some(position);
+            }
+        }
+    }
+    actions
+}
+
+/// Refuse, before anything is measured, a walk whose steps need a person
+/// the operator cannot provide: on a real display with `--yes` or an
+/// answers file, every switch, meter placement and visual judgement.
+pub fn check_attendance(
+    plan: &[PlannedStep],
+    done: &BTreeSet<String>,
+    bench: BenchKind,
+    presence: Presence,
+) -> Result<(), SequenceError> {
+    let Presence::Unattended { by } = presence else { return Ok(()) };
+    let mut state = BenchState::default();
+    let needs: Vec<NeedsPerson> =
+        plan.iter()
+            .filter(|s| !done.contains(&s.id))
+            .flat_map(|step| {
+                actions_for(step, &mut state).into_iter().map(move |(action, position)| {
+                    NeedsPerson { step: step.id.clone(), action, position }
+                })
+            })
+            .filter(|n| bench.needs_person(n.action, n.position))
+            .collect();
+    if needs.is_empty() { Ok(()) } else { Err(SequenceError::NeedsPerson { by, needs }) }
 }
 
 /// One step done, for a progress display.
@@ -252,7 +541,10 @@ fn read(
         .map_err(|source| SequenceError::Meter { step: step.to_string(), source })
 }
 
-/// Run the steps of `plan` not in `done`, in order.
+/// Run the steps of `plan` not in `done`, in order. Refuses at once, before
+/// any step, when a step needs a person the operator cannot provide
+/// ([`check_attendance`]). Each reading or judgement is journalled with how
+/// every physical action before it was confirmed.
 pub fn run(
     plan: &[PlannedStep],
     done: &BTreeSet<String>,
@@ -262,6 +554,7 @@ pub fn run(
     session: &mut SessionWriter,
     progress: &mut dyn FnMut(StepDone),
 ) -> Result<(), SequenceError> {
+    check_attendance(plan, done, bench.kind(), operator.presence())?;
     let todo: Vec<&PlannedStep> = plan.iter().filter(|s| !done.contains(&s.id)).collect();
     let total = todo.len();
     let mut walk = Walk {
@@ -269,13 +562,14 @@ pub fn run(
         meters,
         operator,
         session,
-        display_off: false,
-        meter_at: None,
+        state: BenchState::default(),
         surface_noted: false,
     };
     for (i, step) in todo.into_iter().enumerate() {
         let value = match &step.action {
-            StepAction::Judge { item, question } => walk.judge(step, item, question)?,
+            StepAction::Judge { item, question, question_ja } => {
+                walk.judge(step, Question { item, pattern: "", en: question, ja: question_ja })?
+            }
             StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => {
                 walk.read_ambient(step)?
             }
@@ -296,55 +590,84 @@ struct Walk<'a, 'm> {
     meters: Meters<'m>,
     operator: &'a mut dyn Operator,
     session: &'a mut SessionWriter,
-    display_off: bool,
-    meter_at: Option<Position>,
+    state: BenchState,
     /// A reduced surface has been journalled in this walk.
     surface_noted: bool,
 }
 
 impl Walk<'_, '_> {
-    fn switch_on(&mut self) -> Result<(), SequenceError> {
-        if self.display_off {
-            self.operator.instruct("Switch the display back on.")?;
-            self.display_off = false;
+    /// Do the physical actions `step` needs before its reading: the bench
+    /// does what it can itself, a person the rest (asked once, on the
+    /// pattern now shown). Returns every action with how it was confirmed.
+    fn prepare(&mut self, step: &PlannedStep) -> Result<Vec<Confirmation>, SequenceError> {
+        let actions: Vec<(Action, Option<Position>)> = actions_for(step, &mut self.state)
+            .into_iter()
+            .filter(|(a, _)| *a != Action::Judge)
+            .collect();
+        let kind = self.bench.kind();
+        let pattern = match step.action {
+            StepAction::ReadIlluminance | StepAction::ReadAmbientLuminance => None,
+            _ => step.pattern.clone(),
+        };
+        let (automatic, by_person): (Vec<_>, Vec<_>) =
+            actions.iter().partition(|(a, p)| kind.does_itself(*a, *p).is_some());
+        let mut confirmed = Vec::new();
+        if !automatic.is_empty() {
+            let instruction = Instruction {
+                step: step.id.clone(),
+                actions: automatic.clone(),
+                pattern: pattern.clone(),
+            };
+            let by = kind.does_itself(automatic[0].0, automatic[0].1).expect("partitioned");
+            self.operator.done_by_bench(&instruction, by);
         }
-        Ok(())
+        let person_by = if by_person.is_empty() {
+            None
+        } else {
+            let instruction =
+                Instruction { step: step.id.clone(), actions: by_person.clone(), pattern };
+            Some(self.operator.instruct(&instruction, self.bench.console())?)
+        };
+        for (action, position) in actions {
+            let by = kind.does_itself(action, position).or(person_by).expect("asked");
+            if action == Action::PlaceMeter {
+                self.bench.place_meter(position.unwrap_or(Position::Centre));
+            }
+            confirmed.push(Confirmation { action, position, by });
+        }
+        Ok(confirmed)
     }
 
     /// A visual item: show the pattern, ask, journal the judgement.
     fn judge(
         &mut self,
         step: &PlannedStep,
-        item: &str,
-        question: &str,
+        question: Question<'_>,
     ) -> Result<String, SequenceError> {
         let pattern = step.pattern.as_deref().unwrap_or("");
-        self.switch_on()?;
         self.bench.show(pattern, None)?;
-        let (passed, note) = self.operator.judge(item, pattern, question)?;
+        let mut confirmed = self.prepare(step)?;
+        let question = Question { pattern, ..question };
+        let judged = self.operator.judge(&question, self.bench.console())?;
+        confirmed.push(Confirmation { action: Action::Judge, position: None, by: judged.by });
         self.session.append(&SessionEntry::Judgement {
-            item: item.into(),
+            item: question.item.into(),
             pattern: pattern.into(),
-            question: question.into(),
-            passed,
-            note,
+            question: question.en.into(),
+            passed: judged.passed,
+            note: judged.note,
+            confirmed: Some(confirmed),
             at: self.session.timestamp(),
         })?;
-        Ok(if passed { "pass".to_string() } else { "FAIL".to_string() })
+        Ok(if judged.passed { "pass".to_string() } else { "FAIL".to_string() })
     }
 
     /// Illuminance or Lamb, with the display off and the meters at the centre.
     fn read_ambient(&mut self, step: &PlannedStep) -> Result<String, SequenceError> {
-        if !self.display_off {
-            self.operator.instruct(
-                "Switch the display off (room light as in use); place the meters at the \
-                 centre of the screen face.",
-            )?;
+        if !self.state.display_off {
             self.bench.switch_off()?;
-            self.bench.place_meter(Position::Centre);
-            self.meter_at = Some(Position::Centre);
-            self.display_off = true;
         }
+        let confirmed = Some(self.prepare(step)?);
         let Meters { luminance, illuminance } = &mut self.meters;
         if step.action == StepAction::ReadIlluminance {
             let meter: &mut dyn Photometer = match illuminance.as_deref_mut() {
@@ -357,6 +680,7 @@ impl Walk<'_, '_> {
             self.session.append(&SessionEntry::Illuminance {
                 illuminance_lx: r.value,
                 raw: raw(&r),
+                confirmed,
                 flags: flags_of(&r),
                 at: self.session.timestamp(),
             })?;
@@ -367,6 +691,7 @@ impl Walk<'_, '_> {
             self.session.append(&SessionEntry::AmbientLuminance {
                 luminance_cd_m2: r.value,
                 raw: raw(&r),
+                confirmed,
                 flags: flags_of(&r),
                 at: self.session.timestamp(),
             })?;
@@ -374,28 +699,18 @@ impl Walk<'_, '_> {
         }
     }
 
-    /// A response patch or a uniformity point: show the pattern, move the
-    /// meter if it must, read until the reading settles, journal it.
+    /// A response patch or a uniformity point: show the pattern, have the
+    /// meter placed if it must move, read until the reading settles,
+    /// journal it.
     fn read_patch(&mut self, step: &PlannedStep, ddl: u16) -> Result<String, SequenceError> {
         let pattern = step.pattern.clone().unwrap_or_default();
-        let position = match step.action {
-            StepAction::ReadUniformity { position, .. } => position,
-            _ => Position::Centre,
-        };
-        self.switch_on()?;
         if matches!(step.action, StepAction::ReadResponseOnBackground { .. }) {
             let background = self.journalled_background(step)?;
             self.bench.set_background(background);
         }
         self.bench.show(&pattern, Some(ddl))?;
         self.note_surface()?;
-        if self.meter_at != Some(position) {
-            self.operator.instruct(&format!(
-                "Place the meter at the {position} measurement square of {pattern}."
-            ))?;
-            self.bench.place_meter(position);
-            self.meter_at = Some(position);
-        }
+        let confirmed = Some(self.prepare(step)?);
         // A new pattern: read until the display and meter have settled.
         let luminance = &mut *self.meters.luminance;
         let limit = budget(luminance);
@@ -441,6 +756,7 @@ impl Walk<'_, '_> {
                 chromaticity: xy(&r),
                 raw: raw(&r),
                 settle,
+                confirmed,
                 flags,
                 at: self.session.timestamp(),
             },
@@ -451,6 +767,7 @@ impl Walk<'_, '_> {
                 chromaticity: xy(&r),
                 raw: raw(&r),
                 settle,
+                confirmed,
                 flags,
                 at: self.session.timestamp(),
             },
@@ -562,20 +879,26 @@ mod tests {
     use crate::standards::criteria::TestType;
     use crate::standards::procedure::{self, Procedure};
 
-    /// Says yes to everything.
+    /// A person who does what is asked and says yes to everything.
     struct Agreeable;
 
     impl Operator for Agreeable {
-        fn instruct(&mut self, _: &str) -> Result<(), SequenceError> {
-            Ok(())
+        fn presence(&self) -> Presence {
+            Presence::Person
+        }
+        fn instruct(
+            &mut self,
+            _: &Instruction,
+            _: Option<&dyn Console>,
+        ) -> Result<ConfirmedBy, SequenceError> {
+            Ok(ConfirmedBy::OperatorAtTerminal)
         }
         fn judge(
             &mut self,
-            _: &str,
-            _: &str,
-            _: &str,
-        ) -> Result<(bool, Option<String>), SequenceError> {
-            Ok((true, None))
+            _: &Question<'_>,
+            _: Option<&dyn Console>,
+        ) -> Result<Judged, SequenceError> {
+            Ok(Judged { passed: true, note: None, by: ConfirmedBy::OperatorAtTerminal })
         }
     }
 
@@ -707,6 +1030,9 @@ mod tests {
         fn place_meter(&self, position: Position) {
             Bench::place_meter(&*self.display, position)
         }
+        fn kind(&self) -> BenchKind {
+            BenchKind::Simulated
+        }
         fn set_background(&self, ddl: u16) {
             let shown = self.last.lock().unwrap().clone();
             self.backgrounds.lock().unwrap().push((ddl, shown));
@@ -797,5 +1123,285 @@ mod tests {
         assert_eq!(super::raw_reply_text(b"OK00,1234,\r\n"), "OK00,1234,\r\n");
         assert_eq!(super::raw_reply_text(&[0x78, 0x80, 0x08]), "hex:788008");
         assert_eq!(super::raw_reply_text(&[0x02, b'1', 0x03]), "hex:023103");
+    }
+
+    /// A real display in a test: the software shows patterns (a switched-
+    /// off display is shown as black, as the pattern window does), but only
+    /// a person switches the panel off and moves the meter.
+    struct RealBench {
+        display: Arc<SimulatedDisplay>,
+        meter: MeterMount,
+    }
+
+    impl Bench for RealBench {
+        fn show(&self, _: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+            self.display.show(Shown::Ddl(ddl.unwrap_or(128)));
+            Ok(())
+        }
+        fn switch_off(&self) -> Result<(), SequenceError> {
+            self.display.show(Shown::Ddl(0));
+            Ok(())
+        }
+        fn place_meter(&self, _: Position) {}
+        fn kind(&self) -> BenchKind {
+            BenchKind::Real { meter: self.meter }
+        }
+    }
+
+    /// The person at the real bench: does what each instruction says to
+    /// the simulated panel and meter, and keeps the instructions.
+    struct Hands {
+        display: Arc<SimulatedDisplay>,
+        asked: Vec<Instruction>,
+    }
+
+    impl Operator for Hands {
+        fn presence(&self) -> Presence {
+            Presence::Person
+        }
+        fn instruct(
+            &mut self,
+            instruction: &Instruction,
+            _: Option<&dyn Console>,
+        ) -> Result<ConfirmedBy, SequenceError> {
+            for &(action, position) in &instruction.actions {
+                match action {
+                    Action::SwitchDisplayOff => self.display.show(Shown::Off),
+                    Action::PlaceMeter => self.display.move_meter(position.unwrap()),
+                    Action::SwitchDisplayOn | Action::Judge => {}
+                }
+            }
+            self.asked.push(instruction.clone());
+            Ok(ConfirmedBy::OperatorAtWindow)
+        }
+        fn judge(
+            &mut self,
+            _: &Question<'_>,
+            _: Option<&dyn Console>,
+        ) -> Result<Judged, SequenceError> {
+            Ok(Judged { passed: true, note: None, by: ConfirmedBy::OperatorAtWindow })
+        }
+    }
+
+    fn jesra_acceptance() -> Vec<PlannedStep> {
+        Procedure::built_in("jesra-x0093", TestType::Acceptance).unwrap().plan(
+            MeterSetup::Telescopic,
+            8,
+            true,
+        )
+    }
+
+    /// The unattended false pass (issue 11 item 2): on a real display
+    /// `--yes` or an answers file would have taken all five uniformity
+    /// readings at the centre and Lamb with the panel lit. Refused before
+    /// anything is read, naming the steps and what to do.
+    #[test]
+    fn a_real_display_refuses_a_stand_in_before_any_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let display =
+            Arc::new(SimulatedDisplay::new(DisplayModel::default(), MeterSetup::Telescopic));
+        let bench = RealBench { display: Arc::clone(&display), meter: MeterMount::HandHeld };
+        let plan = jesra_acceptance();
+        for mut stand_in in [
+            Box::new(crate::measuring::operator::AssumeYes::new(Default::default(), None))
+                as Box<dyn Operator>,
+            Box::new(crate::measuring::operator::Unattended::new(Default::default(), None)),
+        ] {
+            let path = dir.path().join(format!("{:?}.jsonl", stand_in.presence()));
+            let header = header("jesra-x0093", TestType::Acceptance, MeterSetup::Telescopic);
+            let mut writer = SessionWriter::create(&path, &header, clock).unwrap();
+            let mut luminance = SimulatedPhotometer::new(Arc::clone(&display), 1);
+            let meters = Meters { luminance: &mut luminance, illuminance: None };
+            let e = run(
+                &plan,
+                &BTreeSet::new(),
+                &bench,
+                meters,
+                stand_in.as_mut(),
+                &mut writer,
+                &mut |_| {},
+            )
+            .unwrap_err();
+            let SequenceError::NeedsPerson { ref needs, .. } = e else { panic!("{e}") };
+            let text = e.to_string();
+            for step in [
+                "switch the display off before ambient-illuminance",
+                "switch the display back on before JIRA-BN01",
+                "TG18-UN80/top-left",
+                "TG18-UN80/bottom-right",
+                "look at the pattern and judge visual/overall",
+                "Nothing was measured",
+                "Run without --yes and --answers",
+            ] {
+                assert!(text.contains(step), "{step}: {text}");
+            }
+            assert_eq!(
+                needs.iter().filter(|n| n.action == Action::PlaceMeter).count(),
+                6,
+                "the centre for ambient and BN, then each of the five uniformity squares but the centre twice: {needs:?}"
+            );
+            assert!(session::read(&path).unwrap().entries.is_empty(), "nothing was read");
+        }
+        // A person makes it possible, and so does a simulated bench for a stand-in.
+        let done = BTreeSet::new();
+        assert!(check_attendance(&plan, &done, bench.kind(), Presence::Person).is_ok());
+        let yes = Presence::Unattended { by: ConfirmedBy::AssumedYes };
+        assert!(check_attendance(&plan, &done, BenchKind::Simulated, yes).is_ok());
+    }
+
+    /// A built-in front sensor needs no placing at the centre, so a
+    /// response-only walk may run unattended; the uniformity corners and
+    /// the ambient readings (display off) still need a person.
+    #[test]
+    fn a_built_in_sensor_runs_unattended_only_where_nothing_physical_happens() {
+        let built_in = BenchKind::Real { meter: MeterMount::BuiltInFront };
+        let yes = Presence::Unattended { by: ConfirmedBy::AssumedYes };
+        let plan = jesra_acceptance();
+        let response_only: Vec<PlannedStep> = plan
+            .iter()
+            .filter(|s| matches!(s.action, StepAction::ReadResponse { .. }))
+            .cloned()
+            .collect();
+        assert!(check_attendance(&response_only, &BTreeSet::new(), built_in, yes).is_ok());
+        let hand_held = BenchKind::Real { meter: MeterMount::HandHeld };
+        assert!(check_attendance(&response_only, &BTreeSet::new(), hand_held, yes).is_err());
+        let Err(SequenceError::NeedsPerson { needs, .. }) =
+            check_attendance(&plan, &BTreeSet::new(), built_in, yes)
+        else {
+            panic!("the full plan needs a person")
+        };
+        assert!(needs.iter().any(|n| n.step == "TG18-UN80/top-left"));
+        assert!(
+            !needs.iter().any(|n| n.step == "TG18-UN80/centre" && n.action == Action::PlaceMeter)
+        );
+        assert!(needs.iter().any(|n| n.action == Action::SwitchDisplayOff));
+        // What is already done needs nobody: a resume checks only what is left.
+        let done: BTreeSet<String> = plan
+            .iter()
+            .filter(|s| !matches!(s.action, StepAction::ReadResponse { .. }))
+            .map(|s| s.id.clone())
+            .collect();
+        assert!(check_attendance(&plan, &done, built_in, yes).is_ok());
+    }
+
+    /// With a person on a real bench, each uniformity reading is taken
+    /// where the person placed the meter (the corners read lower than the
+    /// centre on a panel with fall-off), Lamb with the panel off, and every
+    /// journal entry says how each action before it was confirmed.
+    #[test]
+    fn a_person_is_asked_each_move_and_the_journal_says_who_confirmed_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let model =
+            DisplayModel { corner_falloff: 0.2, noise_relative: 0.0, ..DisplayModel::default() };
+        let display = Arc::new(SimulatedDisplay::new(model, MeterSetup::Telescopic));
+        let bench = RealBench { display: Arc::clone(&display), meter: MeterMount::HandHeld };
+        let mut hands = Hands { display: Arc::clone(&display), asked: Vec::new() };
+        let path = dir.path().join("s.jsonl");
+        let header = header("jesra-x0093", TestType::Acceptance, MeterSetup::Telescopic);
+        let mut writer = SessionWriter::create(&path, &header, clock).unwrap();
+        let mut luminance = SimulatedPhotometer::new(Arc::clone(&display), 1);
+        luminance.noise_relative = 0.0;
+        let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), 2);
+        let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+        run(
+            &jesra_acceptance(),
+            &BTreeSet::new(),
+            &bench,
+            meters,
+            &mut hands,
+            &mut writer,
+            &mut |_| {},
+        )
+        .unwrap();
+        let s = session::read(&path).unwrap();
+        let at = |id: &str| s.entries.iter().find(|e| e.step().as_deref() == Some(id)).unwrap();
+        let by_window =
+            |action, position| Confirmation { action, position, by: ConfirmedBy::OperatorAtWindow };
+        assert_eq!(
+            at("ambient-illuminance").confirmed().unwrap(),
+            [
+                by_window(Action::SwitchDisplayOff, None),
+                by_window(Action::PlaceMeter, Some(Position::Centre))
+            ]
+        );
+        assert_eq!(at("ambient-luminance").confirmed().unwrap(), [], "nothing more to do");
+        assert_eq!(
+            at("JIRA-BN01").confirmed().unwrap(),
+            [by_window(Action::SwitchDisplayOn, None)]
+        );
+        assert_eq!(at("JIRA-BN02").confirmed().unwrap(), []);
+        assert_eq!(
+            at("TG18-UN80/top-left").confirmed().unwrap(),
+            [by_window(Action::PlaceMeter, Some(Position::TopLeft))]
+        );
+        assert_eq!(at("visual/flicker").confirmed().unwrap(), [by_window(Action::Judge, None)]);
+        let lamb = s.measurement_set(&path).ambient.unwrap().lamb_cd_m2;
+        assert!(lamb < 1.0, "Lamb read with the panel off, not lit: {lamb}");
+        let u = s.measurement_set(&path).uniformity;
+        let centre = u.iter().find(|r| r.position == Position::Centre).unwrap().luminance_cd_m2;
+        for r in u.iter().filter(|r| r.position != Position::Centre) {
+            assert!(
+                r.luminance_cd_m2 < 0.9 * centre,
+                "{:?} read where the meter was placed",
+                r.position
+            );
+        }
+        let asked: Vec<&str> = hands.asked.iter().map(|i| i.step.as_str()).collect();
+        assert_eq!(
+            asked,
+            [
+                "ambient-illuminance",
+                "JIRA-BN01",
+                "TG18-UN80/top-left",
+                "TG18-UN80/top-right",
+                "TG18-UN80/centre",
+                "TG18-UN80/bottom-left",
+                "TG18-UN80/bottom-right"
+            ]
+        );
+    }
+
+    /// On the simulated bench the bench does every physical action itself
+    /// and the journal says so; `--yes` answers only the visual items.
+    #[test]
+    fn the_simulated_bench_confirms_its_own_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let display =
+            Arc::new(SimulatedDisplay::new(DisplayModel::default(), MeterSetup::Telescopic));
+        let path = dir.path().join("s.jsonl");
+        let header = header("jesra-x0093", TestType::Acceptance, MeterSetup::Telescopic);
+        let mut writer = SessionWriter::create(&path, &header, clock).unwrap();
+        let mut luminance = SimulatedPhotometer::new(Arc::clone(&display), 1);
+        let mut illuminance = SimulatedPhotometer::new(Arc::clone(&display), 2);
+        let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+        let mut yes = crate::measuring::operator::AssumeYes::new(Default::default(), None);
+        run(
+            &jesra_acceptance(),
+            &BTreeSet::new(),
+            &*display,
+            meters,
+            &mut yes,
+            &mut writer,
+            &mut |_| {},
+        )
+        .unwrap();
+        let s = session::read(&path).unwrap();
+        for e in &s.entries {
+            for c in e.confirmed().expect("every step says how it was confirmed") {
+                let expected = if c.action == Action::Judge {
+                    ConfirmedBy::AssumedYes
+                } else {
+                    ConfirmedBy::SimulatedBenchAutomatic
+                };
+                assert_eq!(c.by, expected, "{:?}", e.step());
+            }
+        }
+        let placed = s
+            .entries
+            .iter()
+            .flat_map(|e| e.confirmed().unwrap())
+            .filter(|c| c.action == Action::PlaceMeter)
+            .count();
+        assert_eq!(placed, 6);
     }
 }

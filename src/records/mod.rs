@@ -7,6 +7,7 @@
 pub const SOFTWARE: &str = concat!("monqc ", env!("CARGO_PKG_VERSION"));
 
 pub mod clock;
+pub mod confirmation;
 pub mod csv_input;
 pub mod durable;
 pub mod file_kind;

@@ -17,6 +17,7 @@ use crate::numbers::measurement::{
 };
 use crate::numbers::uncertainty::MeterPerformance;
 use crate::records::clock::{self, Clock};
+use crate::records::confirmation::Confirmation;
 use crate::records::journal::{self, Journal, JournalError};
 use crate::records::values::{self, ValueError};
 use crate::standards::criteria::TestType;
@@ -125,6 +126,10 @@ pub enum SessionEntry {
         passed: bool,
         /// The operator's note.
         note: Option<String>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// When (RFC 3339).
         at: String,
     },
@@ -141,6 +146,10 @@ pub enum SessionEntry {
         luminance_cd_m2: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         flags: Vec<MeterFlag>,
@@ -153,6 +162,10 @@ pub enum SessionEntry {
         illuminance_lx: f64,
         /// The meter's reply bytes, as text.
         raw: String,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         flags: Vec<MeterFlag>,
@@ -174,6 +187,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading (an unsettled reading
         /// carries the `unsettled` flag).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -198,6 +215,10 @@ pub enum SessionEntry {
         /// How the reading settled (repeated until consecutive readings agreed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         settle: Option<Settle>,
+        /// How the step's physical actions were confirmed (none: journalled
+        /// by a monqc that did not record it; empty: nothing physical was needed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        confirmed: Option<Vec<Confirmation>>,
         /// What the meter warned about the reading (an unsettled reading
         /// carries the `unsettled` flag).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -237,6 +258,21 @@ pub enum SessionEntry {
 }
 
 impl SessionEntry {
+    /// How this step's physical actions were confirmed: `None` for a note,
+    /// and for a step journalled by a monqc that did not record it.
+    pub fn confirmed(&self) -> Option<&[Confirmation]> {
+        match self {
+            Self::Note { .. } | Self::Surface { .. } => None,
+            // Found from the journal: nothing physical was needed.
+            Self::Background { .. } => Some(&[]),
+            Self::Judgement { confirmed, .. }
+            | Self::AmbientLuminance { confirmed, .. }
+            | Self::Illuminance { confirmed, .. }
+            | Self::Response { confirmed, .. }
+            | Self::Uniformity { confirmed, .. } => confirmed.as_deref(),
+        }
+    }
+
     /// The procedure step this entry completes, if it is a reading: its
     /// [`step_id`], as the plan names it.
     pub fn step(&self) -> Option<String> {
@@ -263,10 +299,18 @@ pub enum SessionWriteError {
     Journal(#[from] JournalError),
     /// A value that cannot be right was refused before it was journalled.
     #[error("{0}; it was not written to the session file")]
-    Value(#[from] ValueError),
+    Value(Box<ValueError>),
     /// The session file could not be made: nothing was measured yet.
     #[error("cannot start the session file: {0}; nothing was measured or written yet")]
     Create(Box<JournalError>),
+}
+
+// Boxed: keeps the error small enough to pass by value (clippy's
+// result_large_err) through the rig's `Interrupted` error.
+impl From<ValueError> for SessionWriteError {
+    fn from(e: ValueError) -> Self {
+        Self::Value(Box::new(e))
+    }
 }
 
 /// Appends readings to a session journal, each synced before returning.
@@ -664,6 +708,7 @@ mod tests {
             chromaticity: None,
             raw: String::new(),
             settle: None,
+            confirmed: None,
             flags: Vec::new(),
             at: String::new(),
         }
@@ -677,6 +722,7 @@ mod tests {
         w.append(&SessionEntry::Illuminance {
             illuminance_lx: 40.0,
             raw: "r".into(),
+            confirmed: None,
             flags: Vec::new(),
             at: "t".into(),
         })
@@ -740,6 +786,7 @@ mod tests {
         let ill = SessionEntry::Illuminance {
             illuminance_lx: -50.0,
             raw: String::new(),
+            confirmed: None,
             flags: Vec::new(),
             at: String::new(),
         };
@@ -806,5 +853,43 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap().replace("400.0", "450.0");
         let err = parse(&text, &path).unwrap_err().to_string();
         assert!(err.contains("s.jsonl:3") && err.contains("hash chain is broken"), "{err}");
+    }
+
+    /// Journals written before confirmations were recorded read as "not
+    /// recorded"; new entries keep theirs, and an empty list (nothing
+    /// physical needed) is kept apart from a missing one.
+    #[test]
+    fn confirmations_are_an_addition_old_entries_read_without_them() {
+        use crate::records::confirmation::{Action, ConfirmedBy};
+        let old = r#"{"kind":"response","pattern":"JIRA-BN01","ddl":0,"luminance_cd_m2":0.5,"chromaticity":null,"raw":"","at":"t"}"#;
+        let e: SessionEntry = serde_json::from_str(old).unwrap();
+        assert_eq!(e.confirmed(), None);
+        assert_eq!(serde_json::to_string(&e).unwrap(), old, "an old entry writes back as it was");
+        let place = Confirmation {
+            action: Action::PlaceMeter,
+            position: Some(Position::Centre),
+            by: ConfirmedBy::OperatorAtTerminal,
+        };
+        let new = SessionEntry::AmbientLuminance {
+            luminance_cd_m2: 0.2,
+            raw: String::new(),
+            confirmed: Some(vec![place]),
+            flags: Vec::new(),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&new).unwrap();
+        assert!(text.contains(r#""confirmed":[{"action":"place-meter","position":"centre","by":"operator-at-terminal"}]"#), "{text}");
+        let back: SessionEntry = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.confirmed(), Some(&[place][..]));
+        let none_needed = SessionEntry::Illuminance {
+            illuminance_lx: 1.0,
+            raw: String::new(),
+            confirmed: Some(Vec::new()),
+            flags: Vec::new(),
+            at: "t".into(),
+        };
+        let text = serde_json::to_string(&none_needed).unwrap();
+        assert!(text.contains(r#""confirmed":[]"#), "{text}");
+        assert_eq!(serde_json::from_str::<SessionEntry>(&text).unwrap().confirmed(), Some(&[][..]));
     }
 }

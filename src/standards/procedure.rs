@@ -96,8 +96,10 @@ pub enum StepSpec {
         item: String,
         /// Pattern shown.
         pattern: String,
-        /// The question put to the operator.
+        /// The question put to the operator, in English.
         question: String,
+        /// The same question in Japanese (the operator answers in either).
+        question_ja: String,
     },
     /// Illuminance at the display face, display off.
     Illuminance,
@@ -163,8 +165,10 @@ pub enum StepAction {
     Judge {
         /// Item id.
         item: String,
-        /// The question.
+        /// The question, in English (as journalled).
         question: String,
+        /// The question in Japanese.
+        question_ja: String,
     },
     /// Read illuminance with the display off.
     ReadIlluminance,
@@ -264,11 +268,17 @@ impl Procedure {
         let mut plan = Vec::new();
         for step in &self.steps {
             match step {
-                StepSpec::Visual { item, pattern, question } if judge => plan.push(PlannedStep {
-                    id: step_id::visual(item),
-                    pattern: Some(pattern.clone()),
-                    action: StepAction::Judge { item: item.clone(), question: question.clone() },
-                }),
+                StepSpec::Visual { item, pattern, question, question_ja } if judge => {
+                    plan.push(PlannedStep {
+                        id: step_id::visual(item),
+                        pattern: Some(pattern.clone()),
+                        action: StepAction::Judge {
+                            item: item.clone(),
+                            question: question.clone(),
+                            question_ja: question_ja.clone(),
+                        },
+                    })
+                }
                 StepSpec::Visual { .. } => {}
                 StepSpec::Illuminance => plan.push(PlannedStep {
                     id: step_id::ILLUMINANCE.into(),
@@ -376,6 +386,28 @@ mod tests {
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), ids.len());
+    }
+
+    /// The operator is asked in Japanese or English: every visual question
+    /// of every built-in procedure has both, and the Japanese one is Japanese.
+    #[test]
+    fn every_visual_question_is_asked_in_both_languages() {
+        let mut seen = 0;
+        for (standard, _) in BUILT_IN {
+            for test in [TestType::Acceptance, TestType::Constancy, TestType::Daily] {
+                for step in Procedure::built_in(standard, test).unwrap().steps {
+                    if let StepSpec::Visual { item, question, question_ja, .. } = step {
+                        assert!(!question.trim().is_empty(), "{standard} {item}");
+                        assert!(
+                            question_ja.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+                            "{standard} {test} {item}: question_ja is not Japanese: {question_ja}"
+                        );
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen >= 15, "{seen} visual questions");
     }
 
     #[test]

@@ -175,6 +175,8 @@ impl ApplicationHandler<Command> for App {
                     }
                     Key::Named(NamedKey::Escape) => Some(OperatorKey::Quit),
                     Key::Character(c) if c.eq_ignore_ascii_case("q") => Some(OperatorKey::Quit),
+                    Key::Character(c) if c.eq_ignore_ascii_case("y") => Some(OperatorKey::Yes),
+                    Key::Character(c) if c.eq_ignore_ascii_case("n") => Some(OperatorKey::No),
                     _ => None,
                 };
                 if let Some(key) = key {

@@ -114,6 +114,28 @@ impl PresenterHandle {
         self.show(&raster)
     }
 
+    /// Renders `spec` with `caption` (one entry per line; the last, the keys, is
+    /// kept if space runs short) dim in [`PatternSpec::caption_area`], never over a
+    /// measurement region, and shows it; `None` shows the pattern alone. The raster
+    /// a pattern renders to is not changed: the caption is drawn on a copy.
+    pub fn show_pattern_captioned(
+        &self,
+        spec: &PatternSpec,
+        caption: Option<&[String]>,
+    ) -> Result<ShowReport, PresenterError> {
+        let raster = match caption {
+            Some(lines) => spec.render_with_caption(lines),
+            None => spec.render(),
+        };
+        self.show(&raster)
+    }
+
+    /// Forgets the keys pressed so far (before a new question is shown, so an
+    /// earlier key press does not answer it).
+    pub fn forget_keys(&self) {
+        while self.keys.try_recv().is_ok() {}
+    }
+
     /// Waits up to `timeout` (forever if `None`) for the operator's next key.
     /// Returns [`OperatorKey::Quit`] if the presenter has stopped.
     pub fn next_key(&self, timeout: Option<Duration>) -> Option<OperatorKey> {

@@ -11,6 +11,11 @@
 //! scaling, no filtering, no colour conversion. The Xvfb read-back test checks
 //! every pixel.
 //!
+//! A session asks the operator on the window itself: [`PresenterHandle::show_pattern_captioned`]
+//! draws a dim caption (what to do, which keys answer) in the part of the pattern's prompt
+//! area clear of every measurement region, and the keys pressed come back through
+//! [`PresenterHandle::next_key`] as [`OperatorKey`]s.
+//!
 //! The event loop runs on its own thread ([`Presenter::spawn`]); another thread
 //! drives it through a [`PresenterHandle`]. winit allows one event loop per process,
 //! so spawn one presenter per process and keep it.
@@ -86,6 +91,10 @@ pub enum OperatorKey {
     Next,
     /// Left arrow, Backspace or Page Up: back to the previous pattern.
     Previous,
+    /// Y: yes, the criterion is met (a session's visual question).
+    Yes,
+    /// N: no, it is not met.
+    No,
     /// Escape or Q, or the window was closed: stop.
     Quit,
 }

@@ -12,7 +12,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
     let mut rows = Vec::new();
     for (i, e) in session.entries.iter().enumerate() {
         let row = match e {
-            SessionEntry::Illuminance { illuminance_lx, raw, at, flags } => {
+            SessionEntry::Illuminance { illuminance_lx, raw, at, flags, .. } => {
                 vec![
                     flagged("illuminance", flags),
                     "—".into(),
@@ -22,7 +22,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                     raw.clone(),
                 ]
             }
-            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at, flags } => {
+            SessionEntry::AmbientLuminance { luminance_cd_m2, raw, at, flags, .. } => {
                 vec![
                     flagged("Lamb", flags),
                     "—".into(),
@@ -41,6 +41,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 at,
                 settle,
                 flags,
+                ..
             } => {
                 vec![
                     flagged(&settled_label(pattern, settle.as_ref()), flags),
@@ -61,6 +62,7 @@ pub(super) fn blocks(session: &Session, lang: Lang) -> Vec<Block> {
                 at,
                 settle,
                 flags,
+                ..
             } => vec![
                 flagged(&settled_label(&format!("{pattern} {position}"), settle.as_ref()), flags),
                 ddl.to_string(),

@@ -17,6 +17,7 @@
 //! (with the signatures) and `appendix`.
 
 mod appendix;
+mod confirmations;
 mod constancy;
 mod figures;
 mod identification;
@@ -147,6 +148,7 @@ pub fn build(inputs: &ReportInputs<'_>) -> Result<Report, RecordError> {
     blocks.extend(figures::blocks(a, inputs.history, &set, lang));
     blocks.extend(notes::blocks(inputs, h, &set));
     blocks.extend(appendix::blocks(&session, lang));
+    blocks.extend(confirmations::blocks(&session, lang));
     Ok(Report {
         lang,
         title: title.into(),
