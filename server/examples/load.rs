@@ -15,8 +15,9 @@
 //!
 //! `--database` takes a PostgreSQL URL of a cluster where the command may
 //! create (and afterwards drop) a database of its own, or `sqlite:PATH`.
-//! The simulated workstations are kept in `--fleet DIR` (default
-//! `$TMPDIR/monqc-load-fleet`) and reused by later runs of the same size.
+//! The simulated workstations are made in `--fleet DIR` (default
+//! `$TMPDIR/monqc-load-fleet`) and, like the database, removed at the end
+//! unless `--keep` (then a later run of the same size reuses them).
 //! Every loop is bounded; all traffic stays on 127.0.0.1.
 
 use std::path::{Path, PathBuf};
@@ -453,5 +454,11 @@ fn main() {
                 .unwrap();
             admin.close().await;
         });
+    }
+    // The simulated fleet made for this run (only its own directory).
+    if !args.keep
+        && let Some(root) = dirs.first().and_then(|d| d.parent())
+    {
+        let _ = std::fs::remove_dir_all(root);
     }
 }
