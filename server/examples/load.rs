@@ -161,7 +161,7 @@ fn generate(args: &Args, today: NaiveDate) -> Vec<PathBuf> {
                     std::fs::remove_dir_all(&fast).unwrap();
                     std::fs::write(dir.join("done"), ids.len().to_string()).unwrap();
                     let m = made.fetch_add(ids.len(), Ordering::Relaxed) + ids.len();
-                    if (i + 1) % 250 == 0 {
+                    if (i + 1).is_multiple_of(250) {
                         println!(
                             "  {} workstations, {m} records, {:.0} records/s",
                             i + 1,

@@ -19,13 +19,11 @@ pub(super) async fn fleet(
     site: Option<i64>,
     full: bool,
 ) -> Result<Vec<(DisplayRow, DisplayStatus)>, WebError> {
-    let t0 = std::time::Instant::now();
     let displays = if full {
         state.db().displays(site).await?
     } else {
         state.db().display_statuses(site).await?
     };
-    eprintln!("query {:?}", t0.elapsed());
     let settings = match site {
         Some(id) => BTreeMap::from([(id, state.db().schedule_settings(id).await?)]),
         None => state.db().all_schedule_settings().await?,
@@ -43,7 +41,6 @@ pub(super) async fn fleet(
             (d, s)
         })
         .collect();
-    eprintln!("status {:?}", t0.elapsed());
     Ok(out)
 }
 
@@ -197,9 +194,7 @@ pub async fn overview(
                        "記録はまだありません。各ワークステーションから `monqc push --server URL` で送信します。")) }
         }
     };
-    let r = layout(lang, Some(&user), lang.t("Fleet overview", "表示装置の概要"), body);
-    eprintln!("render done");
-    Ok(r)
+    Ok(layout(lang, Some(&user), lang.t("Fleet overview", "表示装置の概要"), body))
 }
 
 #[derive(Deserialize)]
