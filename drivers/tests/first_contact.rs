@@ -168,3 +168,53 @@ fn finding_10_cs100a_ok11_has_no_chromaticity() {
         assert!(r.validity.has(FlagKind::ChromaticityOutOfRange), "{:?}", r.validity);
     }
 }
+
+/// Pacing (PROTOCOLS.md, "Pacing (PR-655/670)"): `Q` and `PHOTO` go one
+/// character per write, at least 50 ms apart, as the manual asks for
+/// `PHOTO`; every later command goes one character per write too, but
+/// without the pause, so a reading no longer costs 100 ms of typing. Read
+/// from the transcript, where each write is one `>` event stamped when it
+/// was made. At the instrument's own timing, so that the pause is long
+/// beside a busy machine's scheduling.
+#[test]
+fn pr_photo_is_typed_slowly_and_later_commands_a_character_per_write() {
+    use monqc_drivers::transcript::{EventKind, Recorder, Transcript, TranscriptHeader};
+    for kind in [MeterKind::Pr655, MeterKind::Pr670] {
+        let header = TranscriptHeader { version: "test".into(), meter: format!("sim-{kind}") };
+        let (recorder, sink) = Recorder::in_memory(&header);
+        let options =
+            monqc_drivers::SimOptions { variant: TwinVariant::Documented, ..Default::default() };
+        let mut meter = monqc_drivers::spawn_simulated_recorded(
+            kind,
+            scene(100.0, 0.0),
+            3,
+            options,
+            Some(recorder),
+        )
+        .unwrap();
+        meter.identify().unwrap();
+        luminance(&mut meter, BUDGET).unwrap();
+        drop(meter);
+        let t = Transcript::parse(&sink.text()).unwrap();
+        let writes: Vec<(Duration, Vec<u8>)> = t
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Sent(b) => Some((e.at, b.clone())),
+                _ => None,
+            })
+            .collect();
+        assert!(writes.iter().all(|(_, b)| b.len() == 1), "{kind}: one character per write");
+        let text: Vec<u8> = writes.iter().flat_map(|(_, b)| b.clone()).collect();
+        assert!(text.starts_with(b"QPHOTO"), "{kind}: {:?}", String::from_utf8_lossy(&text));
+        let gap = photo_research::codec::REMOTE_CHARACTER_GAP;
+        for w in writes[1..6].windows(2) {
+            assert!(w[1].0 - w[0].0 >= gap, "{kind}: PHOTO typed {:?} apart", w[1].0 - w[0].0);
+        }
+        // `M1\r` (and every command after PHOTO) is sent without the pause:
+        // its three writes together take less than one paced gap.
+        let m1 = text.windows(3).rposition(|w| w == b"M1\r").expect("M1 sent");
+        let spread = writes[m1 + 2].0 - writes[m1].0;
+        assert!(spread < gap, "{kind}: M1 typed over {spread:?}");
+    }
+}

@@ -65,6 +65,10 @@ pub struct DemoArgs {
     /// 0.1 runs ten times faster).
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
+    /// Record every byte exchanged with the luminance meter into FILE (and
+    /// with a separate illuminance meter into FILE's name + `.illuminance`).
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
     /// Where to write the session file [default: a new file in the data directory].
     #[arg(long, value_name = "FILE")]
     session: Option<PathBuf>,
@@ -161,8 +165,16 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
         fault: Default::default(),
     };
     let illuminance_selector = args.illuminance_meter.as_deref().unwrap_or("sim");
-    let mut rig =
-        Rig::open(&args.meter, Some(illuminance_selector), setup, model.bit_depth, &sim, None)?;
+    let mut rig = Rig::open_recorded(
+        &args.meter,
+        Some(illuminance_selector),
+        setup,
+        model.bit_depth,
+        &sim,
+        None,
+        args.transcript.as_deref(),
+    )?;
+    super::run::print_transcripts(&rig);
     let (meter, illuminance_meter) = rig.meter_infos(
         &args.meter,
         Default::default(),
@@ -198,6 +210,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<Outcome> {
     let stderr = Box::new(std::io::stderr()) as Box<dyn std::io::Write + Send>;
     let mut nobody = Unattended::new(language(args.lang), Some(stderr));
     rig.walk(&plan, &Default::default(), &mut nobody, &mut writer, &mut print_progress)?;
+    super::run::finish_transcripts(&rig);
     drop(rig);
 
     let (id, record) = lifecycle::finalise(&store, &path, &header, None, chrono::Utc::now)?;

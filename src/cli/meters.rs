@@ -1,17 +1,20 @@
 //! `monqc meters`: find, identify and read photometers.
 //!
-//! `list` only reads USB descriptors and never writes to a port; `identify`
-//! and `read` talk to the one meter the user names with a selector such as
-//! `ls100:/dev/ttyUSB0`, `spotread` or `sim-cl200a`. Hints that name the
-//! fix for an error live here, not in the driver library.
+//! `list` only reads USB descriptors and never writes to a port; `identify`,
+//! `read` and `check` talk to the one meter the user names with a selector
+//! such as `ls100:/dev/ttyUSB0` (`ls100:COM3` on Windows), `spotread` or `sim-cl200a`, and with
+//! `--transcript FILE` record every byte of it for a bug report. Hints that
+//! name the fix for an error live here, not in the driver library.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use monqc::measuring::meter::{self, MeterUseError, Transcript};
 use monqc_drivers::discovery::{self, PortCandidate};
 use monqc_drivers::{
-    MeasureRequest, MeterError, MeterErrorKind, MeterKind, MeterSelector, Quantity, Reading,
-    SIMULATED_KINDS, SettleRule, Validity,
+    MeasureRequest, MeterError, MeterErrorKind, MeterKind, MeterSelector, Photometer, Quantity,
+    Reading, SIMULATED_KINDS, SettleRule, Validity,
 };
 
 use super::Outcome;
@@ -29,23 +32,51 @@ enum MetersCommand {
     List,
     /// Ask one meter who it is, with that meter's own harmless command.
     Identify {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0, ls100:COM3), spotread[:TYPE] or sim-KIND.
         selector: String,
+        #[command(flatten)]
+        transcript: TranscriptArg,
     },
-    /// Take readings from one meter.
+    /// Take readings from one meter, in what it measures: luminance (cd/m²),
+    /// or illuminance (lx) from an illuminance-only meter such as a T-10A.
     Read {
-        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0, ls100:COM3), spotread[:TYPE] or sim-KIND.
         selector: String,
         /// How many readings to take (1 or more).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         count: u32,
-        /// Measure illuminance (lx) instead of luminance (cd/m²).
-        #[arg(long)]
+        /// Measure illuminance (lx) [default: what the meter measures].
+        #[arg(long, conflicts_with = "luminance")]
         illuminance: bool,
+        /// Measure luminance (cd/m²) [default: what the meter measures].
+        #[arg(long)]
+        luminance: bool,
         /// Repeat each reading until two consecutive ones agree within 1 %.
         #[arg(long)]
         settle: bool,
+        #[command(flatten)]
+        transcript: TranscriptArg,
     },
+    /// First contact with one meter: identify, one reading per quantity it
+    /// measures and an error probe, with a verdict per step. Exit code 0
+    /// when no step failed, 1 when one did, 2 when the meter could not be
+    /// opened. With --transcript, send the file with a bug report.
+    Check {
+        /// The meter: KIND:PORT (ls100:/dev/ttyUSB0), spotread[:TYPE] or sim-KIND.
+        selector: String,
+        #[command(flatten)]
+        transcript: TranscriptArg,
+    },
+}
+
+/// `--transcript FILE`.
+#[derive(Debug, clap::Args)]
+struct TranscriptArg {
+    /// Record every byte exchanged with the meter, both ways, with times,
+    /// the port settings and the monqc version, into FILE (plain text, for
+    /// a bug report).
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
 }
 
 /// Run a `meters` subcommand.
@@ -53,13 +84,48 @@ pub fn run(args: MetersArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     match args.command {
         MetersCommand::List => list(&mut out)?,
-        MetersCommand::Identify { selector } => identify(&mut out, &selector)?,
-        MetersCommand::Read { selector, count, illuminance, settle } => {
-            let quantity = if illuminance { Quantity::Illuminance } else { Quantity::Luminance };
-            read(&mut out, &selector, count, quantity, settle)?
+        MetersCommand::Identify { selector, transcript } => {
+            with_transcript(&selector, transcript.transcript.as_deref(), |t| {
+                identify(&mut out, &selector, t)
+            })?
+        }
+        MetersCommand::Read { selector, count, illuminance, luminance, settle, transcript } => {
+            let asked = match (illuminance, luminance) {
+                (true, _) => Some(Quantity::Illuminance),
+                (_, true) => Some(Quantity::Luminance),
+                _ => None,
+            };
+            with_transcript(&selector, transcript.transcript.as_deref(), |t| {
+                read(&mut out, &selector, count, asked, settle, t)
+            })?
+        }
+        MetersCommand::Check { selector, transcript } => {
+            let passed = with_transcript(&selector, transcript.transcript.as_deref(), |t| {
+                check(&mut out, &selector, t)
+            })?;
+            if !passed {
+                return Ok(Outcome::CriteriaFailed);
+            }
         }
     }
     Ok(Outcome::Pass)
+}
+
+/// Run `talk` with a transcript at `path` if one is asked for; say where it
+/// is, whatever happened, and report a write error.
+fn with_transcript<T>(
+    selector: &str,
+    path: Option<&Path>,
+    talk: impl FnOnce(Option<&Transcript>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let Some(path) = path else { return talk(None) };
+    let transcript = Transcript::create(path, selector)?;
+    let result = talk(Some(&transcript));
+    let written = transcript.finish();
+    note!("transcript: {}", path.display());
+    let value = result?;
+    written?;
+    Ok(value)
 }
 
 fn list(out: &mut impl Write) -> anyhow::Result<()> {
@@ -116,24 +182,23 @@ fn list(out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse(selector: &str) -> anyhow::Result<MeterSelector> {
-    // REDTEAM U7: `sim` is valid for run and demo, so "unknown meter kind"
-    // misled.
-    if selector == "sim" {
-        anyhow::bail!(
-            "`sim` is the ideal meter of a simulated session (monqc demo, monqc run --meter sim) \
-             and reads only the simulated display there; here use a simulated twin: {}",
-            SIMULATED_KINDS.iter().map(|k| format!("sim-{k}")).collect::<Vec<_>>().join(", ")
-        );
+/// Open the meter, with a hint when the driver could not.
+fn open(selector: &str, transcript: Option<&Transcript>) -> anyhow::Result<Box<dyn Photometer>> {
+    match meter::open(selector, transcript) {
+        Ok(m) => Ok(m),
+        Err(MeterUseError::Open { source, .. }) => Err(explain(source, selector, "could not open")),
+        Err(e) => Err(e.into()),
     }
-    selector.parse::<MeterSelector>().with_context(|| format!("bad meter selector {selector:?}"))
 }
 
-fn identify(out: &mut impl Write, selector: &str) -> anyhow::Result<()> {
-    let sel = parse(selector)?;
-    let mut meter = monqc_drivers::open(&sel).map_err(|e| explain(e, &sel, "could not open"))?;
-    let info = meter.identify().map_err(|e| explain(e, &sel, "no identity from"))?;
-    writeln!(out, "{sel}: {} {}", info.vendor, info.model)?;
+fn identify(
+    out: &mut impl Write,
+    selector: &str,
+    transcript: Option<&Transcript>,
+) -> anyhow::Result<()> {
+    let mut meter = open(selector, transcript)?;
+    let info = meter.identify().map_err(|e| explain(e, selector, "no identity from"))?;
+    writeln!(out, "{selector}: {} {}", info.vendor, info.model)?;
     if let Some(s) = info.serial {
         writeln!(out, "  serial:   {s}")?;
     }
@@ -159,12 +224,14 @@ fn read(
     out: &mut impl Write,
     selector: &str,
     count: u32,
-    quantity: Quantity,
+    asked: Option<Quantity>,
     settle: bool,
+    transcript: Option<&Transcript>,
 ) -> anyhow::Result<()> {
-    let sel = parse(selector)?;
-    let mut meter = monqc_drivers::open(&sel).map_err(|e| explain(e, &sel, "could not open"))?;
-    let request = MeasureRequest { quantity, budget: meter.capabilities().reading_budget() };
+    let mut meter = open(selector, transcript)?;
+    let caps = meter.capabilities();
+    let quantity = meter::quantity(&meter::describe(selector), &caps, asked)?;
+    let request = MeasureRequest { quantity, budget: caps.reading_budget() };
     for i in 1..=count {
         let (reading, note) = if settle {
             let s = monqc_drivers::settle(
@@ -173,7 +240,7 @@ fn read(
                 &SettleRule::default(),
                 &mut |_| {},
             )
-            .map_err(|e| explain(e, &sel, "could not read"))?;
+            .map_err(|e| explain(e, selector, "could not read"))?;
             let note = format!(
                 "  settled in {:.2} s over {} readings{}",
                 s.settle_time.as_secs_f64(),
@@ -184,12 +251,32 @@ fn read(
         } else {
             let r = meter
                 .measure(&request, &mut |_| {})
-                .map_err(|e| explain(e, &sel, "could not read"))?;
+                .map_err(|e| explain(e, selector, "could not read"))?;
             (r, String::new())
         };
         writeln!(out, "{i:>3}  {}{note}", format_reading(&reading))?;
     }
     Ok(())
+}
+
+/// Print the first-contact check of the meter; whether no step failed.
+fn check(
+    out: &mut impl Write,
+    selector: &str,
+    transcript: Option<&Transcript>,
+) -> anyhow::Result<bool> {
+    let mut meter = open(selector, transcript)?;
+    let report = meter::check(meter.as_mut());
+    writeln!(out, "first contact with {selector} ({}):", meter::describe(selector))?;
+    write!(out, "{report}")?;
+    let verdict = if report.passed() {
+        "the meter answered as its protocol says"
+    } else {
+        "FAILED: see the steps above; run again with --transcript FILE and send the file with \
+         a bug report"
+    };
+    writeln!(out, "overall: {verdict}")?;
+    Ok(report.passed())
 }
 
 fn format_reading(r: &Reading) -> String {
@@ -212,11 +299,11 @@ fn four_digits(v: f64) -> String {
 }
 
 /// Wrap a meter error with what was being done and a hint naming the fix.
-fn explain(e: MeterError, sel: &MeterSelector, doing: &str) -> anyhow::Error {
-    let hint = hint(&e, sel);
+fn explain(e: MeterError, selector: &str, doing: &str) -> anyhow::Error {
+    let hint = selector.parse::<MeterSelector>().ok().and_then(|sel| hint(&e, &sel));
     let message = match hint {
-        Some(h) => format!("{doing} {sel}\n  hint: {h}"),
-        None => format!("{doing} {sel}"),
+        Some(h) => format!("{doing} {selector}\n  hint: {h}"),
+        None => format!("{doing} {selector}"),
     };
     anyhow::Error::new(e).context(message)
 }
@@ -231,9 +318,21 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
         MeterSelector::Spotread { .. } => Some(MeterKind::Spotread),
     };
     Some(match e.kind() {
+        MeterErrorKind::PermissionDenied if cfg!(windows) => format!(
+            "Windows refused {port}: another program may hold it (a vendor QA tool, a terminal); \
+             close it, and check the port in Device Manager (Ports (COM & LPT))"
+        ),
         MeterErrorKind::PermissionDenied => format!(
             "your user may not open {port}: add it to the dialout group (sudo usermod -aG dialout $USER), \
              then log out and back in"
+        ),
+        // Windows says "access denied" both for a port another program
+        // holds and for one that is not there (serialport reports both as
+        // NoDevice, which the drivers call Busy).
+        MeterErrorKind::Busy if cfg!(windows) => format!(
+            "{port} is held by another program (a vendor QA tool, a terminal) or does not exist: \
+             close the other program, and see Device Manager (Ports (COM & LPT)) or \
+             `monqc meters list` for the meter's COM port"
         ),
         MeterErrorKind::Busy => format!(
             "another program holds {port} (a vendor QA tool, a terminal, ModemManager); close it, \
@@ -249,6 +348,29 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
         }
         MeterErrorKind::Disconnected => {
             "the meter went away: check the cable and the meter's power".into()
+        }
+        // The message is the meter's own request (move the diffuser, …).
+        MeterErrorKind::NeedsOperator => {
+            "do what the meter asks, then run the command again".into()
+        }
+        MeterErrorKind::UnstableSource => {
+            "the light changed while the meter measured: let the display warm up and \
+             settle, keep the meter still, and turn the meter's sync mode off if the display \
+             flickers (a PR-655/670: SS0)"
+                .into()
+        }
+        MeterErrorKind::WrongQuantity => "the meter measured another quantity than asked: check \
+             which receptor, lens or diffuser is fitted (illuminance needs the diffuser, \
+             luminance the lens) and the meter's own mode setting"
+            .into(),
+        MeterErrorKind::Uncalibrated => "the meter has no valid calibration for this reading: \
+             check the fitted accessory against its calibration, or send the meter for \
+             recalibration"
+            .into(),
+        MeterErrorKind::Timeout if matches!(e, MeterError::Stalled { .. }) => {
+            "the meter's program stopped answering; its last words are above: unplug and \
+             replug the meter, then try again"
+                .into()
         }
         MeterErrorKind::Timeout => match kind? {
             MeterKind::Ls100 | MeterKind::Ls110 | MeterKind::Cs100a => {
@@ -282,6 +404,14 @@ fn hint(e: &MeterError, sel: &MeterSelector) -> Option<String> {
              meter"
                 .into()
         }
+        MeterErrorKind::Unsupported if kind == Some(MeterKind::Mavo) => {
+            "a MAVO-MONITOR or MAVO-SPOT measures luminance and a MAVOLUX illuminance: ask \
+             for what the attached sensor measures (--luminance or --illuminance)"
+                .into()
+        }
+        MeterErrorKind::Unsupported => {
+            "this meter cannot do that; `monqc meters identify` shows what it measures".into()
+        }
         MeterErrorKind::Protocol => format!(
             "the reply did not follow the {} protocol: is this the right meter kind for {port}?",
             kind.map_or("meter's", MeterKind::id)
@@ -301,13 +431,6 @@ mod tests {
     #[test]
     fn hints_name_the_fix() {
         let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
-        assert!(
-            h(MeterError::PermissionDenied("/dev/ttyUSB0".into()), "ls100:/dev/ttyUSB0")
-                .contains("dialout")
-        );
-        assert!(
-            h(MeterError::Busy("x".into()), "cl200a:/dev/ttyUSB0").contains("fuser /dev/ttyUSB0")
-        );
         let t = MeterError::Timeout(std::time::Duration::from_secs(3));
         assert!(
             h(MeterError::Timeout(std::time::Duration::from_secs(3)), "ls100:/dev/ttyUSB0")
@@ -318,10 +441,48 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)]
+    fn unix_hints_name_the_group_and_fuser() {
+        let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
+        assert!(
+            h(MeterError::PermissionDenied("/dev/ttyUSB0".into()), "ls100:/dev/ttyUSB0")
+                .contains("dialout")
+        );
+        assert!(
+            h(MeterError::Busy("x".into()), "cl200a:/dev/ttyUSB0").contains("fuser /dev/ttyUSB0")
+        );
+    }
+
+    #[test]
+    #[cfg(windows)]
+    fn windows_hints_name_the_com_port_and_device_manager() {
+        let h = |e: MeterError, s: &str| hint(&e, &sel(s)).unwrap();
+        let busy = h(MeterError::Busy("x".into()), "ls100:COM3");
+        assert!(busy.contains("COM3 is held") && busy.contains("Device Manager"), "{busy}");
+        assert!(!busy.contains("fuser"), "{busy}");
+        let denied = h(MeterError::PermissionDenied("COM3".into()), "ls100:COM3");
+        assert!(denied.contains("Windows refused COM3") && !denied.contains("dialout"), "{denied}");
+    }
+
+    #[test]
+    fn the_new_kinds_of_meter_error_get_hints() {
+        let h = |e: MeterError| hint(&e, &sel("pr670:/dev/ttyACM0")).unwrap();
+        assert!(h(MeterError::NeedsOperator("move the diffuser".into())).contains("meter asks"));
+        assert!(h(MeterError::UnstableSource("-1".into())).contains("sync mode off"));
+        assert!(h(MeterError::WrongQuantity("units 1".into())).contains("diffuser"));
+        assert!(h(MeterError::Uncalibrated("units 2".into())).contains("recalibration"));
+        let stalled = MeterError::Stalled {
+            after: std::time::Duration::from_secs(40),
+            output: "Spot read failed".into(),
+        };
+        assert!(hint(&stalled, &sel("spotread")).unwrap().contains("stopped answering"));
+    }
+
+    #[test]
     fn explained_errors_keep_the_meter_error_as_cause() {
         let e = explain(
             MeterError::PermissionDenied("/dev/ttyUSB0".into()),
-            &sel("k10:/dev/ttyUSB0"),
+            "k10:/dev/ttyUSB0",
             "could not open",
         );
         let text = format!("{e}");

@@ -64,8 +64,9 @@ pub enum Outcome {
 /// readings, or excluded by --only; for `verify`: something a crash left
 /// half done, which `resume` or `repair` completes). Journals, records and
 /// the site configuration live in $MONQC_DATA_DIR, else the platform data
-/// directory (~/.local/share/monqc on Linux); the signing key in
-/// $MONQC_SIGNING_KEY, else ~/.config/monqc/signing-key.
+/// directory (~/.local/share/monqc on Linux, %LOCALAPPDATA%\monqc on
+/// Windows); the signing key in $MONQC_SIGNING_KEY, else in the platform
+/// configuration directory (~/.config/monqc/signing-key on Linux).
 #[derive(Debug, Parser)]
 #[command(name = "monqc", version)]
 struct Cli {
@@ -109,7 +110,15 @@ enum Command {
     Patterns(patterns::PatternsArgs),
 }
 
-/// `MONQC_DATA_DIR`, else the platform data directory (`~/.local/share/monqc` on Linux).
+/// `MONQC_DATA_DIR`, else the platform data directory: `~/.local/share/monqc`
+/// on Linux, `~/Library/Application Support/monqc` on macOS,
+/// `%LOCALAPPDATA%\monqc` on Windows.
+///
+/// On Windows the local, not the roaming, application data: a roaming
+/// profile is copied to a server at sign-out and is often redirected to a
+/// network share, where the journal's per-reading sync and the records
+/// lock would go over the network, and two workstations signed in as one
+/// user would overwrite each other's index at sign-out.
 pub fn data_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = std::env::var_os("MONQC_DATA_DIR") {
         // An empty value would put sessions/ and records/ into the current
@@ -121,7 +130,8 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
         );
         return Ok(PathBuf::from(dir));
     }
-    dirs::data_dir()
+    // The same directory as data_dir() on Linux and macOS.
+    dirs::data_local_dir()
         .map(|d| d.join("monqc"))
         .context("no data directory on this platform; set MONQC_DATA_DIR")
 }

@@ -61,6 +61,11 @@ pub struct OperatorArgs {
     /// Print the verdicts as JSON.
     #[arg(long)]
     json: bool,
+    /// Record every byte exchanged with the luminance meter into FILE (and
+    /// with a separate illuminance meter into FILE's name + `.illuminance`),
+    /// for a bug report.
+    #[arg(long, value_name = "FILE")]
+    transcript: Option<PathBuf>,
     /// Fault tests: inject a fault into the simulated luminance meter
     /// (hang-up-at:N, silent, garbage).
     #[arg(long, hide = true, value_parser = parse_fault)]
@@ -85,7 +90,7 @@ pub struct RunArgs {
     #[arg(long)]
     grade: Option<String>,
     /// Luminance meter: a meter id from the site file, KIND:PORT
-    /// (ls100:/dev/ttyUSB0), spotread, sim or sim-KIND [default: the display's
+    /// (ls100:/dev/ttyUSB0, ls100:COM3), spotread, sim or sim-KIND [default: the display's
     /// meter; `none` for the daily visual check].
     #[arg(long, value_name = "SEL")]
     meter: Option<String>,
@@ -249,6 +254,7 @@ fn complete(
     let Walking { mut rig, mut writer, done, mut operator } = walking;
     let plan = lifecycle::plan(header, true)?;
     rig.walk(&plan, &done, operator.as_mut(), &mut writer, &mut print_progress)?;
+    finish_transcripts(&rig);
     drop(rig);
     let path = writer.path().to_path_buf();
     drop(writer);
@@ -320,14 +326,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<Outcome> {
         .or_else(|| rig::is_simulated(&meter_selector).then(|| "sim".to_string()));
     let illuminance_site =
         args.illuminance_meter.as_deref().map(|m| site.site_meter(m)).unwrap_or_default();
-    let mut rig = Rig::open(
+    let mut rig = Rig::open_recorded(
         &meter_selector,
         illuminance_selector.as_deref(),
         display.setup,
         display.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
+    print_transcripts(&rig);
     let (meter, illuminance_meter) = rig.meter_infos(
         &meter_selector,
         site_meter,
@@ -423,13 +431,30 @@ pub fn resume(args: ResumeArgs) -> anyhow::Result<Outcome> {
         )?,
     };
     note!("resuming session {}: {} step(s) already done", path.display(), done.len());
-    let rig = Rig::open(
+    let rig = Rig::open_recorded(
         &header.meter.selector,
         header.illuminance_meter.as_ref().map(|m| m.selector.as_str()),
         header.setup,
         header.bit_depth,
         &sim,
         args.common.window.then_some(args.common.monitor),
+        args.common.transcript.as_deref(),
     )?;
+    print_transcripts(&rig);
     complete(&store, &header, Walking { rig, writer, done, operator }, &args.common, baseline)
+}
+
+/// Say where the meters' transcripts go, before anything can fail.
+pub(super) fn print_transcripts(rig: &Rig) {
+    for path in rig.transcripts() {
+        note!("transcript: {}", path.display());
+    }
+}
+
+/// Flush the transcripts; a write error is a warning (the readings are in
+/// the journal, whatever happened to the transcript).
+pub(super) fn finish_transcripts(rig: &Rig) {
+    if let Err(e) = rig.finish_transcripts() {
+        note!("monqc: warning: {e}");
+    }
 }

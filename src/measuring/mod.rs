@@ -5,6 +5,7 @@
 //! the layers below ([`records`](crate::records) and down).
 
 pub mod lifecycle;
+pub mod meter;
 pub mod meter_performance;
 pub mod operator;
 pub mod prompts;

@@ -6,19 +6,20 @@
 //! what the pattern window shows. `none` is no meter (a visual-only check).
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use monqc_drivers::twin::Fault;
 use monqc_drivers::{
-    MeterError, MeterSelector, Photometer, Scene, SelectorError, SimOptions, SimulatedPhotometer,
-    spawn_simulated,
+    MeterError, MeterSelector, OpenOptions, Photometer, Scene, SelectorError, SimOptions,
+    SimulatedPhotometer, spawn_simulated_recorded,
 };
 use monqc_patterns::presenter::{
     OperatorKey, Presenter, PresenterError, PresenterHandle, PresenterOptions,
 };
 use monqc_patterns::{BitDepth, PatternId, PatternParams, PatternSpec};
 
+use crate::measuring::meter::{MeterUseError, Transcript};
 use crate::measuring::meter_performance;
 use crate::measuring::sequence::{
     self, Bench, BenchKind, Console, ConsoleKey, MeterMount, Meters, Operator, SequenceError,
@@ -35,7 +36,7 @@ use crate::standards::procedure::PlannedStep;
 pub enum RigError {
     /// The selector does not name a meter.
     #[error(
-        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0), spotread, sim or sim-KIND"
+        "meter `{selector}`: give KIND:PORT (e.g. ls100:/dev/ttyUSB0, ls100:COM3), spotread, sim or sim-KIND"
     )]
     Selector {
         /// As given.
@@ -54,6 +55,9 @@ pub enum RigError {
     /// A simulated meter's twin could not be started.
     #[error(transparent)]
     Twin(MeterError),
+    /// A transcript file could not be written.
+    #[error(transparent)]
+    Transcript(#[from] MeterUseError),
     /// A simulated meter was asked for without the simulated display.
     #[error("meter `{selector}`: a simulated meter needs the simulated display")]
     NoSimulatedDisplay {
@@ -117,8 +121,9 @@ pub enum RigError {
         path: PathBuf,
         /// The session id (the file name without `.jsonl`).
         session: String,
-        /// Why it stopped.
-        source: SequenceError,
+        /// Why it stopped (boxed: a Windows `PathBuf` is larger, and the
+        /// error must stay small enough to return by value).
+        source: Box<SequenceError>,
     },
 }
 
@@ -217,13 +222,21 @@ impl Photometer for NoMeter {
 
 /// Open a meter: `none` is no meter (visual checks), `sim` the ideal simulated meter, `sim-KIND` a twin
 /// speaking KIND's protocol over a pty (both looking at `display`); any
-/// other selector a real meter.
+/// other selector a real meter. With `transcript`, every byte exchanged
+/// with the meter is recorded there.
 pub fn open_meter(
     selector: &str,
     display: Option<&Arc<SimulatedDisplay>>,
     seed: u64,
     sim: &SimSettings,
+    transcript: Option<&Transcript>,
 ) -> Result<Box<dyn Photometer + Send>, RigError> {
+    let recorder = transcript.map(Transcript::recorder);
+    if (selector == "none" || selector == "sim")
+        && let Some(r) = &recorder
+    {
+        r.note(&format!("meter `{selector}` exchanges no bytes"));
+    }
     if selector == "none" {
         return Ok(Box::new(NoMeter));
     }
@@ -243,10 +256,14 @@ pub fn open_meter(
                 fault: if seed == sim.seed { sim.fault } else { Default::default() },
                 ..Default::default()
             };
-            Ok(Box::new(spawn_simulated(kind, scene, seed, options).map_err(RigError::Twin)?))
+            let meter = spawn_simulated_recorded(kind, scene, seed, options, recorder)
+                .map_err(RigError::Twin)?;
+            Ok(Box::new(meter))
         }
-        (Some(Ok(sel)), None) => Ok(monqc_drivers::open(&sel)
-            .map_err(|source| RigError::Open { selector: selector.into(), source })?),
+        (Some(Ok(sel)), None) => {
+            Ok(monqc_drivers::open_with(&sel, &OpenOptions { transcript: recorder })
+                .map_err(|source| RigError::Open { selector: selector.into(), source })?)
+        }
         (Some(Err(source)), _) => Err(RigError::Selector { selector: selector.into(), source }),
         _ => Err(RigError::NoSimulatedDisplay { selector: selector.into() }),
     }
@@ -397,6 +414,18 @@ pub struct Rig {
     luminance: Box<dyn Photometer + Send>,
     illuminance: Option<Box<dyn Photometer + Send>>,
     window: Option<Window>,
+    transcripts: Vec<Transcript>,
+}
+
+/// Where the transcript of a session's separate illuminance meter goes,
+/// beside the luminance meter's `t.txt`: `t.illuminance.txt`.
+pub fn illuminance_transcript_path(path: &Path) -> PathBuf {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.illuminance.{}", ext.to_string_lossy()),
+        None => format!("{stem}.illuminance"),
+    };
+    path.with_file_name(name)
 }
 
 impl Rig {
@@ -409,14 +438,41 @@ impl Rig {
         sim: &SimSettings,
         window: Option<usize>,
     ) -> Result<Self, RigError> {
+        Self::open_recorded(meter, illuminance_meter, setup, bit_depth, sim, window, None)
+    }
+
+    /// [`Rig::open`], recording every byte exchanged with the luminance
+    /// meter into a transcript at `transcript`, and with a separate
+    /// illuminance meter that talks bytes into
+    /// [`illuminance_transcript_path`].
+    pub fn open_recorded(
+        meter: &str,
+        illuminance_meter: Option<&str>,
+        setup: MeterSetup,
+        bit_depth: u8,
+        sim: &SimSettings,
+        window: Option<usize>,
+        transcript: Option<&Path>,
+    ) -> Result<Self, RigError> {
         let simulated = is_simulated(meter);
         if illuminance_meter.is_some_and(|m| is_simulated(m) != simulated) {
             return Err(RigError::MixedMeters);
         }
+        let luminance_transcript = transcript.map(|p| Transcript::create(p, meter)).transpose()?;
+        let illuminance_transcript = match (transcript, illuminance_meter) {
+            (Some(p), Some(m)) if m != "sim" && m != "none" => {
+                Some(Transcript::create(&illuminance_transcript_path(p), m)?)
+            }
+            _ => None,
+        };
         let display = simulated.then(|| Arc::new(SimulatedDisplay::new(sim.model.clone(), setup)));
-        let luminance = open_meter(meter, display.as_ref(), sim.seed, sim)?;
+        let luminance =
+            open_meter(meter, display.as_ref(), sim.seed, sim, luminance_transcript.as_ref())?;
         let illuminance = illuminance_meter
-            .map(|m| open_meter(m, display.as_ref(), sim.seed.wrapping_add(1), sim))
+            .map(|m| {
+                let seed = sim.seed.wrapping_add(1);
+                open_meter(m, display.as_ref(), seed, sim, illuminance_transcript.as_ref())
+            })
             .transpose()?;
         let window = match window {
             Some(monitor) => Some(Window::open(monitor, bit_depth)?),
@@ -424,7 +480,22 @@ impl Rig {
             None if !simulated => return Err(RigError::RealMeterNeedsWindow),
             None => None,
         };
-        Ok(Self { display, luminance, illuminance, window })
+        let transcripts = luminance_transcript.into_iter().chain(illuminance_transcript).collect();
+        Ok(Self { display, luminance, illuminance, window, transcripts })
+    }
+
+    /// The transcript files being written.
+    pub fn transcripts(&self) -> impl Iterator<Item = &Path> {
+        self.transcripts.iter().map(Transcript::path)
+    }
+
+    /// Flush the transcripts; the first write error, if one happened
+    /// (recording never stops a measurement, so it is reported here).
+    pub fn finish_transcripts(&self) -> Result<(), RigError> {
+        for t in &self.transcripts {
+            t.finish()?;
+        }
+        Ok(())
     }
 
     /// The meters' identities for the journal header; `site` and
@@ -470,7 +541,7 @@ impl Rig {
             let path = writer.path().to_path_buf();
             let session =
                 path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            RigError::Interrupted { path, session, source }
+            RigError::Interrupted { path, session, source: Box::new(source) }
         })
     }
 }
@@ -523,6 +594,54 @@ mod tests {
         let e = Rig::open("nonsense", None, contact, 8, &s, Some(0)).err().unwrap();
         assert!(matches!(e, RigError::Selector { .. }), "{e}");
         assert!(e.to_string().starts_with("meter `nonsense`: give KIND:PORT"), "{e}");
+    }
+
+    /// `run --transcript t.txt` with two twins: each meter's bytes go to
+    /// its own file, which a fresh driver of that kind replays.
+    #[test]
+    fn a_rig_records_each_meters_bytes_in_its_own_transcript() {
+        use monqc_drivers::MeterKind;
+        use monqc_drivers::transcript::Transcript as Recorded;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        let s = SimSettings::for_session(None, 0.05, Fault::None, "d-constancy-1");
+        let contact = MeterSetup::Contact;
+        let infos = {
+            let mut rig = Rig::open_recorded(
+                "sim-ls100",
+                Some("sim-t10a"),
+                contact,
+                8,
+                &s,
+                None,
+                Some(&path),
+            )
+            .unwrap();
+            let files: Vec<PathBuf> = rig.transcripts().map(Path::to_path_buf).collect();
+            let other = dir.path().join("t.illuminance.txt");
+            assert_eq!(files, [path.clone(), other]);
+            let infos = rig
+                .meter_infos("sim-ls100", Default::default(), Some("sim-t10a"), Default::default())
+                .unwrap();
+            rig.finish_transcripts().unwrap();
+            infos
+        };
+        for (file, kind, info) in [
+            ("t.txt", MeterKind::Ls100, infos.0),
+            ("t.illuminance.txt", MeterKind::T10a, infos.1.unwrap()),
+        ] {
+            let recorded = Recorded::read(&dir.path().join(file)).unwrap();
+            assert_eq!(recorded.header("meter"), Some(format!("sim-{kind}").as_str()));
+            let (mut replayed, progress) =
+                monqc_drivers::open_replay(kind, &recorded, 0.0).unwrap();
+            let again = replayed.identify().unwrap();
+            assert_eq!((again.model, again.serial), (info.model, info.serial), "{file}");
+            assert!(progress.finished(), "{file}");
+        }
+        assert_eq!(
+            illuminance_transcript_path(Path::new("/x/bug")),
+            Path::new("/x/bug.illuminance")
+        );
     }
 
     #[test]

@@ -3,14 +3,18 @@
 //! judgement to the session journal (synced) before the next step.
 //!
 //! Steps already in the journal are skipped, so a resumed session never
-//! asks again for what is already measured. No step sleeps: a reading takes
-//! as long as the meter integrates.
+//! asks again for what is already measured. No step sleeps a fixed time:
+//! the first patch of a walk is read until two readings agree, which also
+//! shows how long this display takes to settle after a change; every later
+//! patch is read once that long after its pattern changed, and confirmed
+//! when its step is unusually large (drivers' `Settler`).
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use monqc_drivers::{
     FlagKind as DriverFlagKind, MeasureRequest, MeterError, Photometer, Reading, SettleRule,
+    Settler,
 };
 
 use crate::measuring::prompts::Instruction;
@@ -19,7 +23,9 @@ use crate::numbers::colour::Chromaticity;
 use crate::numbers::luminance;
 use crate::numbers::measurement::{FlagKind, MeterFlag, Position};
 use crate::records::confirmation::{Action, Confirmation, ConfirmedBy};
-use crate::records::session::{SessionEntry, SessionWriteError, SessionWriter, Settle};
+use crate::records::session::{
+    SessionEntry, SessionWriteError, SessionWriter, Settle, SettleBasis,
+};
 use crate::standards::procedure::{BACKGROUND_FRACTION_OF_LMAX, PlannedStep, StepAction, step_id};
 
 /// The surface a pattern window put a frame on, when it is not what the
@@ -564,6 +570,9 @@ pub fn run(
         session,
         state: BenchState::default(),
         surface_noted: false,
+        shown: None,
+        settler: Settler::new(SettleRule::default()),
+        settler_learning: true,
     };
     for (i, step) in todo.into_iter().enumerate() {
         let value = match &step.action {
@@ -584,7 +593,8 @@ pub fn run(
 }
 
 /// The bench, meters and operator of one walk, and where things stand: is
-/// the display switched off, where is the meter.
+/// the display switched off, where is the meter, what this walk last showed,
+/// and what the luminance meter's settler has learned of the display.
 struct Walk<'a, 'm> {
     bench: &'a dyn Bench,
     meters: Meters<'m>,
@@ -593,6 +603,14 @@ struct Walk<'a, 'm> {
     state: BenchState,
     /// A reduced surface has been journalled in this walk.
     surface_noted: bool,
+    /// The pattern and level this walk last showed (None: nothing yet, or
+    /// the display is off).
+    shown: Option<(String, Option<u16>)>,
+    /// One per walk (a resumed session starts a new one) and luminance meter.
+    settler: Settler,
+    /// Until a patch after a change of pattern has been read to agreement,
+    /// the settler is still learning how long the display takes to settle.
+    settler_learning: bool,
 }
 
 impl Walk<'_, '_> {
@@ -635,6 +653,12 @@ impl Walk<'_, '_> {
             }
             confirmed.push(Confirmation { action, position, by });
         }
+        if !confirmed.is_empty() {
+            // The meter moved or the display was switched: the light in
+            // front of the meter changed once more, when the action was
+            // done (a person confirms it after doing it).
+            self.settler.pattern_changed();
+        }
         Ok(confirmed)
     }
 
@@ -646,6 +670,7 @@ impl Walk<'_, '_> {
     ) -> Result<String, SequenceError> {
         let pattern = step.pattern.as_deref().unwrap_or("");
         self.bench.show(pattern, None)?;
+        self.shown = Some((pattern.to_owned(), None));
         let mut confirmed = self.prepare(step)?;
         let question = Question { pattern, ..question };
         let judged = self.operator.judge(&question, self.bench.console())?;
@@ -666,6 +691,7 @@ impl Walk<'_, '_> {
     fn read_ambient(&mut self, step: &PlannedStep) -> Result<String, SequenceError> {
         if !self.state.display_off {
             self.bench.switch_off()?;
+            self.shown = None;
         }
         let confirmed = Some(self.prepare(step)?);
         let Meters { luminance, illuminance } = &mut self.meters;
@@ -700,31 +726,46 @@ impl Walk<'_, '_> {
     }
 
     /// A response patch or a uniformity point: show the pattern, have the
-    /// meter placed if it must move, read until the reading settles,
-    /// journal it.
+    /// meter placed if it must move, read once it has settled, journal it.
     fn read_patch(&mut self, step: &PlannedStep, ddl: u16) -> Result<String, SequenceError> {
         let pattern = step.pattern.clone().unwrap_or_default();
         if matches!(step.action, StepAction::ReadResponseOnBackground { .. }) {
             let background = self.journalled_background(step)?;
             self.bench.set_background(background);
         }
+        // Switched on, or another pattern or level than this walk last
+        // showed: the light changes, and the settler may learn from it what
+        // the display does after a change.
+        let now = (pattern.clone(), Some(ddl));
+        let changes = self.state.display_off || self.shown.as_ref().is_some_and(|p| *p != now);
         self.bench.show(&pattern, Some(ddl))?;
+        self.settler.pattern_changed();
+        self.shown = Some(now);
         self.note_surface()?;
+        // Places the meter if it must move, and tells the settler.
         let confirmed = Some(self.prepare(step)?);
-        // A new pattern: read until the display and meter have settled.
         let luminance = &mut *self.meters.luminance;
-        let limit = budget(luminance);
-        let settled = monqc_drivers::settle(
-            luminance,
-            &MeasureRequest::luminance(limit),
-            &SettleRule::default(),
-            &mut |_| {},
-        )
+        let request = MeasureRequest::luminance(budget(luminance));
+        let settled = if self.settler_learning && !changes {
+            // Nothing this walk showed differs from this pattern (a resumed
+            // walk starts on whatever the screen shows): no change to learn
+            // the display's settling time from, so this patch is read to
+            // agreement and the settler learns on the next.
+            monqc_drivers::settle(luminance, &request, &SettleRule::default(), &mut |_| {})
+        } else {
+            self.settler.read(luminance, &request, &mut |_| {})
+        }
         .map_err(|source| SequenceError::Meter { step: step.id.clone(), source })?;
+        self.settler_learning = self.settler.display_settle_time().is_none();
+        let basis = match settled.basis {
+            monqc_drivers::SettleBasis::Agreement => SettleBasis::Agreement,
+            monqc_drivers::SettleBasis::LearnedDelay => SettleBasis::LearnedDelay,
+        };
         let settle = Some(Settle {
             seconds: settled.settle_time.as_secs_f64(),
             readings: settled.readings.len(),
             converged: settled.converged,
+            basis: Some(basis),
         });
         let r = settled.reading;
         let mut flags = flags_of(&r);
@@ -773,8 +814,12 @@ impl Walk<'_, '_> {
             },
         };
         self.session.append(&entry)?;
+        let how = match basis {
+            SettleBasis::Agreement => "",
+            SettleBasis::LearnedDelay => ", after the learned delay",
+        };
         Ok(format!(
-            "{:.4} cd/m²  [{} reading(s), {:.2} s]{flagged}",
+            "{:.4} cd/m²  [{} reading(s), {:.2} s{how}]{flagged}",
             r.value,
             settled.readings.len(),
             settled.settle_time.as_secs_f64()
@@ -870,11 +915,12 @@ impl Walk<'_, '_> {
 mod tests {
     use std::sync::Arc;
 
-    use monqc_drivers::SimulatedPhotometer;
+    use monqc_drivers::{Scene as _, SimulatedPhotometer};
 
     use super::*;
     use crate::measuring::simulated_display::DisplayModel;
     use crate::numbers::measurement::MeterSetup;
+    use crate::records::session::SessionEntry;
     use crate::records::session::{self, FORMAT, MeterInfo, SessionHeader, VERSION};
     use crate::standards::criteria::TestType;
     use crate::standards::procedure::{self, Procedure};
@@ -982,6 +1028,192 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A display that follows each change of light with a time constant
+    /// `tau` (an LCD's response, a backlight's regulation): what a meter
+    /// reads depends on how long after the change it looks. The simulated
+    /// display underneath gives the level it settles at.
+    struct Sluggish {
+        display: SimulatedDisplay,
+        tau: Duration,
+        /// The luminance seen when the light last changed, and when.
+        from: std::sync::Mutex<(f64, std::time::Instant)>,
+    }
+
+    impl Sluggish {
+        fn new(setup: MeterSetup, tau: Duration) -> Self {
+            let model = DisplayModel { noise_relative: 0.0, ..DisplayModel::default() };
+            let display = SimulatedDisplay::new(model, setup);
+            let off = display.stimulus().luminance_cd_m2;
+            Self { display, tau, from: std::sync::Mutex::new((off, std::time::Instant::now())) }
+        }
+
+        fn changing(&self) {
+            let now = monqc_drivers::Scene::stimulus(self).luminance_cd_m2;
+            *self.from.lock().unwrap() = (now, std::time::Instant::now());
+        }
+    }
+
+    impl monqc_drivers::Scene for Sluggish {
+        fn stimulus(&self) -> monqc_drivers::Stimulus {
+            let mut s = self.display.stimulus();
+            let (from, at) = *self.from.lock().unwrap();
+            let left = (-at.elapsed().as_secs_f64() / self.tau.as_secs_f64()).exp();
+            s.luminance_cd_m2 += (from - s.luminance_cd_m2) * left;
+            s
+        }
+    }
+
+    impl Bench for Sluggish {
+        fn show(&self, pattern: &str, ddl: Option<u16>) -> Result<(), SequenceError> {
+            self.changing();
+            Bench::show(&self.display, pattern, ddl)
+        }
+        fn switch_off(&self) -> Result<(), SequenceError> {
+            self.changing();
+            self.display.switch_off()
+        }
+        fn place_meter(&self, position: Position) {
+            self.changing();
+            self.display.place_meter(position);
+        }
+        fn kind(&self) -> BenchKind {
+            BenchKind::Simulated
+        }
+    }
+
+    /// The level a patch settles at on the sluggish display's model.
+    fn settled_level(setup: MeterSetup, ddl: u16, position: Position) -> f64 {
+        let model = DisplayModel { noise_relative: 0.0, ..DisplayModel::default() };
+        let display = SimulatedDisplay::new(model, setup);
+        display.show(Shown::Ddl(ddl));
+        display.move_meter(position);
+        monqc_drivers::Scene::stimulus(&display).luminance_cd_m2
+    }
+
+    /// Every patch reading in the journal: (step, value, settle, settled level).
+    fn patch_readings(
+        path: &std::path::Path,
+        setup: MeterSetup,
+    ) -> Vec<(String, f64, Settle, f64)> {
+        session::read(path)
+            .unwrap()
+            .entries
+            .into_iter()
+            .filter_map(|e| match e {
+                SessionEntry::Response { pattern, ddl, luminance_cd_m2, settle, .. } => Some((
+                    pattern,
+                    luminance_cd_m2,
+                    settle.unwrap(),
+                    settled_level(setup, ddl, Position::Centre),
+                )),
+                SessionEntry::Uniformity {
+                    pattern,
+                    position,
+                    ddl,
+                    luminance_cd_m2,
+                    settle,
+                    ..
+                } => Some((
+                    format!("{pattern} {position}"),
+                    luminance_cd_m2,
+                    settle.unwrap(),
+                    settled_level(setup, ddl, position),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Walk `plan` minus `done` on a sluggish display (τ = 30 ms) with a
+    /// meter whose readings take as long, and return the patch readings.
+    fn walk_sluggish(
+        plan: &[PlannedStep],
+        done: &BTreeSet<String>,
+        bench: &Arc<Sluggish>,
+        path: &std::path::Path,
+        setup: MeterSetup,
+    ) -> Vec<(String, f64, Settle, f64)> {
+        let mut luminance = SimulatedPhotometer::new(Arc::clone(bench), 1);
+        luminance.reading_time = bench.tau;
+        luminance.noise_relative = 0.001;
+        let mut illuminance = SimulatedPhotometer::new(Arc::clone(bench), 2);
+        let header = header("jesra-x0093", TestType::Acceptance, setup);
+        let mut writer = if path.exists() {
+            SessionWriter::resume(path, clock).unwrap().0
+        } else {
+            SessionWriter::create(path, &header, clock).unwrap()
+        };
+        let meters = Meters { luminance: &mut luminance, illuminance: Some(&mut illuminance) };
+        run(plan, done, &**bench, meters, &mut Agreeable, &mut writer, &mut |_| {}).unwrap();
+        patch_readings(path, setup)
+    }
+
+    /// No patch is taken before it settled: within 2 % of the level it
+    /// settles at (two readings τ apart agreeing to 1 % leave about 1 % of
+    /// the step, plus the meter's noise); a single reading right after the
+    /// change would be some 10 % off. And settling costs about one reading
+    /// per patch: the first patch is read to agreement, most of the rest
+    /// once after the learned delay (about 34 readings for 23 patches here:
+    /// the learning patch, refinements of the delay, unusually large steps
+    /// confirmed).
+    #[test]
+    fn patches_are_read_once_after_the_learned_delay_and_never_early() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = MeterSetup::Telescopic;
+        let plan =
+            Procedure::built_in("jesra-x0093", TestType::Acceptance).unwrap().plan(setup, 8, false);
+        let bench = Arc::new(Sluggish::new(setup, Duration::from_millis(30)));
+        let path = dir.path().join("s.jsonl");
+        let patches = walk_sluggish(&plan, &BTreeSet::new(), &bench, &path, setup);
+        assert!(patches.len() >= 20, "{}", patches.len());
+        for (what, value, settle, level) in &patches {
+            assert!(
+                (value - level).abs() <= 0.02 * level,
+                "{what}: {value} vs {level}, {settle:?}"
+            );
+            assert!(settle.converged, "{what}");
+        }
+        let readings: usize = patches.iter().map(|p| p.2.readings).sum();
+        let learned =
+            patches.iter().filter(|p| p.2.basis == Some(SettleBasis::LearnedDelay)).count();
+        assert_eq!(patches[0].2.basis, Some(SettleBasis::Agreement), "the first patch learns");
+        assert!(learned >= patches.len() / 2, "{learned} of {} after the delay", patches.len());
+        // Reading every patch to agreement takes at least two readings each.
+        assert!(readings < 2 * patches.len(), "{readings} readings for {} patches", patches.len());
+    }
+
+    /// A resumed walk starts a new settler, and its first patch may be what
+    /// the screen already shows (the walk stopped after showing it): with no
+    /// change of light, the settler would learn a settling time of zero and
+    /// read the next patches too early. That patch is read to agreement and
+    /// the settler learns on the next one.
+    #[test]
+    fn a_resumed_walk_learns_from_a_real_change_of_light() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = MeterSetup::Telescopic;
+        let plan =
+            Procedure::built_in("jesra-x0093", TestType::Acceptance).unwrap().plan(setup, 8, false);
+        let first_patch =
+            plan.iter().position(|s| matches!(s.action, StepAction::ReadResponse { .. })).unwrap();
+        // Stopped after six patches, with the seventh on the screen, settled.
+        let stop = first_patch + 6;
+        let path = dir.path().join("s.jsonl");
+        let bench = Arc::new(Sluggish::new(setup, Duration::from_millis(30)));
+        let before: BTreeSet<String> = plan[stop..].iter().map(|s| s.id.clone()).collect();
+        walk_sluggish(&plan, &before, &bench, &path, setup);
+        let StepAction::ReadResponse { ddl } = plan[stop].action else { panic!() };
+        Bench::show(&*bench, plan[stop].pattern.as_deref().unwrap(), Some(ddl)).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let done: BTreeSet<String> = plan[..stop].iter().map(|s| s.id.clone()).collect();
+        let patches = walk_sluggish(&plan, &done, &bench, &path, setup);
+        for (what, value, settle, level) in &patches[6..] {
+            assert!(
+                (value - level).abs() <= 0.02 * level,
+                "{what}: {value} vs {level}, {settle:?}"
+            );
         }
     }
 

@@ -107,11 +107,21 @@ pub struct Input {
 }
 
 /// The last displayed digit for `value`: its fourth significant digit.
+///
+/// Computed from the decimal text of the number, not with `log10` and
+/// `powi`: those come from the platform's maths library, and mingw-w64's
+/// (Windows) gives `10f64.powi(-3)` as 0.0010000000000000002, so a record
+/// would recompute differently on Windows than where it was finalised.
 pub fn display_digit(value: f64) -> f64 {
     if value == 0.0 || !value.is_finite() {
         return 0.0;
     }
-    10f64.powi(value.abs().log10().floor() as i32 - 3)
+    let exponent = format!("{:e}", value.abs())
+        .split_once('e')
+        .and_then(|(_, e)| e.parse::<i32>().ok())
+        .expect("`{:e}` of a finite number has an exponent");
+    // The nearest f64 to 10^(exponent − 3), correctly rounded by the parser.
+    format!("1e{}", exponent - 3).parse().expect("a power of ten parses")
 }
 
 impl MeterPerformance {
@@ -251,5 +261,8 @@ mod tests {
         assert_eq!(display_digit(400.0), 0.1);
         assert_eq!(display_digit(1.6), 0.001);
         assert_eq!(display_digit(0.0), 0.0);
+        assert_eq!(display_digit(-0.012345), 0.00001);
+        assert_eq!(display_digit(9999.0), 1.0);
+        assert_eq!(display_digit(1000.0), 1.0);
     }
 }

@@ -106,7 +106,7 @@ impl DisplayConfig {
 pub struct MeterConfig {
     /// Short id.
     pub id: String,
-    /// How to reach it: `ls100:/dev/ttyUSB0`, `sim-ls100`, `spotread`, …
+    /// How to reach it: `ls100:/dev/ttyUSB0`, `ls100:COM3` (Windows), `sim-ls100`, `spotread`, …
     pub selector: String,
     /// Model, for the record.
     #[serde(default)]
@@ -582,6 +582,16 @@ mod tests {
             ("ls100:/dev/ttyUSB0".to_string(), Some("2025-11-20".to_string()))
         );
         assert_eq!(site.meter_selector("sim-t10a"), ("sim-t10a".to_string(), None));
+        // A Windows site file names COM ports; a TOML literal string keeps
+        // the `\\.\COM10` form whole.
+        let windows = Site::parse(
+            "[[meter]]\nid = \"ls\"\nselector = \"ls100:COM3\"\n\
+             [[meter]]\nid = \"t10\"\nselector = 't10a:\\\\.\\COM10'\n",
+            Path::new("site.toml"),
+        )
+        .unwrap();
+        assert_eq!(windows.meter_selector("ls"), ("ls100:COM3".to_string(), None));
+        assert_eq!(windows.meter_selector("t10"), (r"t10a:\\.\COM10".to_string(), None));
         assert_eq!(site.operator_name("kt"), "Keiko Tanaka");
         assert_eq!(site.operator_name("Ken Sato"), "Ken Sato");
         let day = |s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

@@ -98,16 +98,36 @@ pub struct SessionHeader {
     pub lmax_change_limit_percent: Option<f64>,
 }
 
-/// How a patch reading settled: the meter was read until two consecutive
-/// readings agreed (drivers' `settle`), never after a fixed sleep.
+/// How a patch reading settled: read until two consecutive readings agreed,
+/// or read once after the display's settling time that the session
+/// measured that way on its first patch (drivers' `Settler`); never after a
+/// fixed sleep.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settle {
-    /// Time from the first request to the reading used, in seconds.
+    /// Time from the pattern change (journals before `basis` was kept: from
+    /// the first request) to the reading used, in seconds.
     pub seconds: f64,
     /// Readings taken for this patch (the last is the one used).
     pub readings: usize,
-    /// Whether the last two agreed (false: the time or reading limit ended it).
+    /// Whether it settled: the last two agreed, or one reading was taken
+    /// after the learned settling time (false: the time or reading limit
+    /// ended it).
     pub converged: bool,
+    /// How the reading earned its trust. Absent in journals written before
+    /// it was kept, where every patch was read to agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<SettleBasis>,
+}
+
+/// How a patch reading earned its trust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettleBasis {
+    /// Consecutive readings agreed (or, not converged, failed to).
+    Agreement,
+    /// One reading, taken once the settling time the session measured on
+    /// its first patch had passed since the pattern changed.
+    LearnedDelay,
 }
 
 /// One reading, as appended.

@@ -29,10 +29,16 @@ pub const PORT: PortSettings = PortSettings {
 /// answer to `PHOTO` (see [`REMOTE_ANSWER`]).
 pub const REPLY_TERMINATOR: &[u8] = b"\r\n";
 
-/// PR-655/670: pause between characters sent. Psychtoolbox pauses 50 ms;
-/// PsychoPy flushes each character without a pause (PROTOCOLS.md \[O\]).
-/// We keep Psychtoolbox's 50 ms.
-pub const CHARACTER_GAP: Duration = Duration::from_millis(50);
+/// PR-655/670: pause between the characters of `Q` and `PHOTO`, which are
+/// typed one character per write. The manual, as a MATLAB class quotes it,
+/// says the characters of `PHOTO` "must be sent as single characters and
+/// not as a single string"; Psychtoolbox's PR-670 code pauses 50 ms after
+/// each character (PROTOCOLS.md, "Pacing") \[O\]. A dropped character
+/// there leaves the meter out of remote mode, so this one command gets the
+/// most careful pace any source uses. Once the meter is in remote mode,
+/// commands go one character per write with no pause, as PsychoPy and
+/// SweepMe send every command (the MATLAB class sends them whole) \[O\].
+pub const REMOTE_CHARACTER_GAP: Duration = Duration::from_millis(50);
 
 /// PR-655/670: `Q` leaves remote mode (no CR) \[O\].
 pub const LEAVE_REMOTE: &[u8] = b"Q";

@@ -2,9 +2,10 @@
 //! spectroradiometers (PROTOCOLS.md, "Photo Research PR-650 / PR-655 /
 //! PR-670").
 //!
-//! The PR-655/670 drop characters sent back to back, so every command is
-//! typed one character at a time; remote mode is entered with `Q`, a pause,
-//! then `PHOTO`, whose answer has no line end. The PR-650 must be addressed
+//! The PR-655/670 are sent one character per write: `Q` and `PHOTO`, which
+//! enter remote mode, 50 ms apart (a dropped character there is the known
+//! first-contact failure), every later command without a pause; the
+//! answer to `PHOTO` has no line end. The PR-650 must be addressed
 //! within about 5 s of power-on or it stays in stand-alone mode, and first
 //! contact through a USB adapter often needs a second try \[O\].
 
@@ -99,11 +100,8 @@ impl PhotoResearch {
 
     /// Use an already open link.
     pub fn new(link: Link, model: Model) -> Self {
-        let character_gap = match model.dialect() {
-            Dialect::Pr650 => Duration::ZERO,
-            Dialect::Pr6x5 => codec::CHARACTER_GAP,
-        };
-        let pacing = Pacing { character_gap, time_scale: 1.0 };
+        let pacing =
+            Pacing { one_write_per_character: model.dialect() == Dialect::Pr6x5, time_scale: 1.0 };
         Self { exchange: Exchange::new(link, pacing), model, ready: false }
     }
 
@@ -129,10 +127,10 @@ impl PhotoResearch {
     /// short pause and whatever else came is dropped.
     fn enter_remote(&mut self, deadline: &Deadline) -> Result<(), MeterError> {
         self.exchange.link().discard_input();
-        self.exchange.send(codec::LEAVE_REMOTE)?;
+        self.exchange.type_slowly(codec::LEAVE_REMOTE, codec::REMOTE_CHARACTER_GAP)?;
         deadline.sleep(self.exchange.scaled(codec::AFTER_LEAVE_REMOTE))?;
         self.exchange.link().discard_input();
-        self.exchange.send(codec::ENTER_REMOTE)?;
+        self.exchange.type_slowly(codec::ENTER_REMOTE, codec::REMOTE_CHARACTER_GAP)?;
         self.exchange.read(
             Framing::TextOrQuiet(codec::REMOTE_ANSWER, codec::REMOTE_QUIET),
             deadline.cap(codec::REMOTE_TIMEOUT),

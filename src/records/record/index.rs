@@ -242,9 +242,14 @@ struct HeadFile {
 pub(super) enum HeadState {
     /// As the head file says.
     Matches,
-    /// One line ahead: a crash after the index was written, before the head
-    /// file; the next write catches up.
-    OneAhead,
+    /// Ahead of the head file by `lines`, which continue the chain the head
+    /// file names: a crash after the index was written, before the head
+    /// file (one line per crash: every write catches the head file up
+    /// first); the next write catches up.
+    Ahead {
+        /// How many lines the head file does not count yet.
+        lines: u64,
+    },
     /// No head file, and nothing in the index written since monqc keeps one.
     Legacy,
     /// No head file for an index written since monqc keeps one (a copy without it, or it
@@ -350,8 +355,12 @@ impl Index {
             None => HeadState::Legacy,
             Some(Err(e)) => HeadState::Wrong(format!("{} is unreadable: {e}", head_path.display())),
             Some(Ok(h)) if h.lines == n && h.head == verified.head() => HeadState::Matches,
-            Some(Ok(h)) if h.lines + 1 == n && verified.lines[n as usize - 2].hash == h.head => {
-                HeadState::OneAhead
+            Some(Ok(h))
+                if h.lines >= 1
+                    && h.lines < n
+                    && verified.lines[h.lines as usize - 1].hash == h.head =>
+            {
+                HeadState::Ahead { lines: n - h.lines }
             }
             Some(Ok(h)) if h.lines > n => HeadState::Wrong(format!(
                 "the record index was cut short: {} says {} lines, the index has {n}",
@@ -496,6 +505,11 @@ impl Index {
         bodies: Vec<Value>,
         sign: impl Fn(&mut Value, u64, &str),
     ) -> Result<(), RecordError> {
+        // Catch the head file up before the index grows again, so a crash
+        // in this write leaves the head at most one write behind.
+        if matches!(self.head, HeadState::Ahead { .. }) {
+            self.write_head()?;
+        }
         let mut pos = self.next_position();
         let mut values = Vec::with_capacity(bodies.len());
         for mut body in bodies {

@@ -117,7 +117,7 @@ pub fn repair(
     let head_problem = match idx.head_state() {
         HeadState::Wrong(why) => Some(why.clone()),
         HeadState::Missing => Some(format!("{} is missing", store.index_head_path().display())),
-        HeadState::OneAhead => {
+        HeadState::Ahead { .. } => {
             idx.write_head()?;
             report.done.push("caught index.head up with the index".into());
             None

@@ -734,12 +734,14 @@ pub fn verify_store(
                         store.index_head_path().display()
                     ),
                 ),
-                HeadState::OneAhead => push(
+                HeadState::Ahead { lines } => push(
                     "index head",
                     CheckState::Notice,
-                    "index.head is one line behind the index: a crash came after the index was \
-                     written; the next write or `monqc repair` catches it up"
-                        .into(),
+                    format!(
+                        "index.head is {lines} line(s) behind the index, which continues the \
+                         chain it names: a crash came after the index was written; the next \
+                         write or `monqc repair` catches it up"
+                    ),
                 ),
                 HeadState::Matches | HeadState::Legacy => {}
             }
