@@ -35,6 +35,7 @@ mod gsdf;
 mod keys;
 mod meters;
 mod patterns;
+mod push;
 mod records;
 mod report;
 mod run;
@@ -103,6 +104,8 @@ enum Command {
     Repair(records::RepairArgs),
     /// Find, identify and read photometers.
     Meters(meters::MetersArgs),
+    /// Send this workstation's records to the records server (monqc-server).
+    Push(push::PushArgs),
     /// List, export (PNG) and show the test patterns (TG18, JIRA BN, uniform fields).
     Patterns(patterns::PatternsArgs),
 }
@@ -281,6 +284,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Keys(args) => keys::run(args),
         Command::Repair(args) => records::repair(args),
         Command::Meters(args) => meters::run(args),
+        Command::Push(args) => push::run(args),
         Command::Patterns(args) => patterns::run(args),
     }
 }

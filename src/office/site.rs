@@ -161,6 +161,19 @@ pub struct Signing {
     pub public_keys: Vec<String>,
 }
 
+/// The records server this workstation pushes to (`monqc push`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// The server's address (`https://monqc.hospital.example`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// This workstation's push token (`monqc-server token workstation`);
+    /// the environment variable `MONQC_SERVER_TOKEN` takes precedence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
 /// The whole site configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +196,9 @@ pub struct Site {
     /// The keys that sign records, when the site has any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<Signing>,
+    /// The records server, when this workstation pushes to one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerSettings>,
 }
 
 /// Why the site configuration cannot be used.
