@@ -24,10 +24,13 @@ use monqc::standards::criteria::TestType;
 use monqc_drivers::twin::Fault;
 use monqc_reports::Lang;
 
-/// A person who passes every visual item.
-struct AllPass;
+/// A person at the terminal who fails the visual item `fails`, if any, and
+/// passes the rest.
+struct AtTerminal {
+    fails: Option<&'static str>,
+}
 
-impl Operator for AllPass {
+impl Operator for AtTerminal {
     fn presence(&self) -> Presence {
         Presence::Person
     }
@@ -40,10 +43,11 @@ impl Operator for AllPass {
     }
     fn judge(
         &mut self,
-        _: &Question<'_>,
+        question: &Question<'_>,
         _: Option<&dyn Console>,
     ) -> Result<Judged, SequenceError> {
-        Ok(Judged { passed: true, note: Some("seen".into()), by: ConfirmedBy::OperatorAtTerminal })
+        let passed = self.fails != Some(question.item);
+        Ok(Judged { passed, note: Some("seen".into()), by: ConfirmedBy::OperatorAtTerminal })
     }
 }
 
@@ -94,7 +98,10 @@ fn start(
 fn walk_all(rig: &mut Rig, header: &SessionHeader, writer: &mut SessionWriter) -> Vec<String> {
     let plan = lifecycle::plan(header, true).unwrap();
     let mut ran = Vec::new();
-    rig.walk(&plan, &BTreeSet::new(), &mut AllPass, writer, &mut |s| ran.push(s.id)).unwrap();
+    rig.walk(&plan, &BTreeSet::new(), &mut AtTerminal { fails: None }, writer, &mut |s| {
+        ran.push(s.id)
+    })
+    .unwrap();
     ran
 }
 
@@ -176,7 +183,13 @@ fn a_pulled_cable_keeps_the_readings_and_the_session_resumes_and_finalises_once(
     let (mut rig, header, mut writer) =
         start(&store, "rr1", TestType::Acceptance, "sim-ls100", Fault::HangUpAtReading(5), at_nine);
     let plan = lifecycle::plan(&header, true).unwrap();
-    let err = rig.walk(&plan, &BTreeSet::new(), &mut AllPass, &mut writer, &mut |_| {});
+    let err = rig.walk(
+        &plan,
+        &BTreeSet::new(),
+        &mut AtTerminal { fails: None },
+        &mut writer,
+        &mut |_| {},
+    );
     let err = err.expect_err("the cable was pulled");
     let path = writer.path().to_path_buf();
     let session = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -194,7 +207,8 @@ fn a_pulled_cable_keeps_the_readings_and_the_session_resumes_and_finalises_once(
     let sim = SimSettings::for_session(Some(DisplayModel::default()), 0.02, Fault::None, &session);
     let mut rig = Rig::open("sim-ls100", Some("sim"), MeterSetup::Contact, 8, &sim, None).unwrap();
     let mut ran = 0;
-    rig.walk(&plan, &done, &mut AllPass, &mut writer, &mut |_| ran += 1).unwrap();
+    rig.walk(&plan, &done, &mut AtTerminal { fails: None }, &mut writer, &mut |_| ran += 1)
+        .unwrap();
     assert_eq!(ran + done.len(), plan.len());
     drop((rig, writer));
     let (id, rec) = lifecycle::finalise(&store, &path, &read.header, None, at_ten).unwrap();
@@ -238,30 +252,6 @@ fn a_session_that_cannot_be_finalised_says_how_to_finish_it() {
     assert!(record::index(&store).unwrap().is_empty(), "no record was made");
 }
 
-/// Fails the greyscale item, passes the rest.
-struct GreyscaleFails;
-
-impl Operator for GreyscaleFails {
-    fn presence(&self) -> Presence {
-        Presence::Person
-    }
-    fn instruct(
-        &mut self,
-        _: &Instruction,
-        _: Option<&dyn Console>,
-    ) -> Result<ConfirmedBy, SequenceError> {
-        Ok(ConfirmedBy::OperatorAtTerminal)
-    }
-    fn judge(
-        &mut self,
-        question: &Question<'_>,
-        _: Option<&dyn Console>,
-    ) -> Result<Judged, SequenceError> {
-        let passed = question.item != "greyscale";
-        Ok(Judged { passed, note: None, by: ConfirmedBy::OperatorAtTerminal })
-    }
-}
-
 /// REDTEAM W4: the baseline of a constancy test is an acceptance test of
 /// the same display that passed; anything else is refused by name, before
 /// a reading is taken, and the automatic choice skips a failed acceptance.
@@ -277,11 +267,18 @@ fn a_baseline_is_the_same_displays_passed_acceptance_and_nothing_else() {
         let path = writer.path().to_path_buf();
         lifecycle::finalise(&store, &path, &header, None, clock).unwrap()
     };
-    let (passed, rec) = finalised("rr1", TestType::Acceptance, &mut AllPass, at_nine);
+    let (passed, rec) =
+        finalised("rr1", TestType::Acceptance, &mut AtTerminal { fails: None }, at_nine);
     assert_eq!(rec.analysis.overall, Outcome::Pass);
-    let (failed, rec) = finalised("rr1", TestType::Acceptance, &mut GreyscaleFails, at_ten);
+    let (failed, rec) = finalised(
+        "rr1",
+        TestType::Acceptance,
+        &mut AtTerminal { fails: Some("greyscale") },
+        at_ten,
+    );
     assert_eq!(rec.analysis.overall, Outcome::Fail);
-    let (other, _) = finalised("rr2", TestType::Acceptance, &mut AllPass, at_ten);
+    let (other, _) =
+        finalised("rr2", TestType::Acceptance, &mut AtTerminal { fails: None }, at_ten);
 
     // A constancy session of rr1, checked before it measures anything.
     let (mut rig, header, mut writer) =
@@ -298,7 +295,8 @@ fn a_baseline_is_the_same_displays_passed_acceptance_and_nothing_else() {
     assert!(e.contains("is of display rr2, not rr1"), "{e}");
     let e = refused(&failed);
     assert!(e.contains("did not pass (overall FAIL)"), "{e}");
-    let (constancy, _) = finalised("rr1", TestType::Constancy, &mut AllPass, at_eleven);
+    let (constancy, _) =
+        finalised("rr1", TestType::Constancy, &mut AtTerminal { fails: None }, at_eleven);
     let e = refused(&constancy);
     assert!(e.contains("is a constancy test"), "{e}");
     // Finalising against a wrong baseline is refused too.
