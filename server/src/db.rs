@@ -15,11 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use std::time::Duration;
 
+use chrono::{FixedOffset, NaiveDate};
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Pool, Row};
+
+use crate::schedule::{SiteIntervals, Status, StatusDates};
 
 /// Why the database refused.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +65,8 @@ enum Pools {
 #[derive(Clone, Debug)]
 pub struct Db {
     pools: Pools,
+    /// The local time of the site's clocks: due dates are local dates.
+    utc_offset: FixedOffset,
 }
 
 /// Run `$body` with `$p` bound to the read pool of whichever backend.
@@ -92,6 +97,65 @@ macro_rules! write_tx {
             }
         }
     };
+}
+
+/// Inside write transaction `$tx`, work out again the stored status dates
+/// ([`StatusDates`]) of the displays of site `$site` (every site when
+/// `None`), only those in `$ids` when given, and write those that changed.
+/// On PostgreSQL the rows are locked first, so that concurrent pushes for a
+/// display cannot leave it with dates from older latest tests.
+macro_rules! refresh_status {
+    ($db:expr, $tx:ident, $site:expr, $ids:expr) => {{
+        let site: Option<i64> = $site;
+        let ids: Option<&[i64]> = $ids;
+        let only = match ids {
+            Some(ids) => format!(
+                " AND d.id IN ({})",
+                ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            None => String::new(),
+        };
+        let lock = if $db.backend() == Backend::Postgres { " FOR UPDATE OF d" } else { "" };
+        let sql = format!(
+            "SELECT {DISPLAY_STATUS_COLUMNS}, {STORED_STATUS_COLUMNS} FROM displays d \
+             JOIN sites s ON s.id = d.site_id WHERE ($1 IS NULL OR d.site_id = $1){only} \
+             ORDER BY d.id{lock}"
+        );
+        let rows = if ids.is_some_and(|i| i.is_empty()) {
+            Vec::new()
+        } else {
+            sqlx::query(&sql).bind(site).fetch_all(&mut *$tx).await?
+        };
+        if !rows.is_empty() {
+            let mut settings: BTreeMap<i64, Vec<ScheduleSetting>> = BTreeMap::new();
+            for r in sqlx::query(SETTINGS_SQL).fetch_all(&mut *$tx).await? {
+                let (site, setting) = setting_row(&r)?;
+                settings.entry(site).or_default().push(setting);
+            }
+            let intervals: BTreeMap<i64, SiteIntervals> =
+                settings.iter().map(|(id, s)| (*id, SiteIntervals::new(s))).collect();
+            let fallback = SiteIntervals::new(&[]);
+            for r in &rows {
+                let d = display_row(r)?;
+                let stored = stored_status_dates(r, DISPLAY_STATUS_COLUMN_COUNT)?;
+                let i = intervals.get(&d.site_id).unwrap_or(&fallback);
+                let now = StatusDates::of(&d, i, $db.utc_offset);
+                if stored.as_ref() != Some(&now) {
+                    sqlx::query(
+                        "UPDATE displays SET status_verdict = $1, overdue_after = $2, \
+                         due_from = $3, next_due = $4 WHERE id = $5",
+                    )
+                    .bind(now.verdict_status.map(Status::id))
+                    .bind(now.overdue_after.map(|d| d.to_string()))
+                    .bind(now.due_from.map(|d| d.to_string()))
+                    .bind(now.next_due.map(|d| d.to_string()))
+                    .bind(d.id)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+        }
+    }};
 }
 
 /// Now, as stored: RFC 3339 UTC with milliseconds.
@@ -427,6 +491,7 @@ CREATE TABLE IF NOT EXISTS displays (
     last_acceptance_at TEXT, last_acceptance_overall TEXT, last_acceptance_record TEXT,
     last_constancy_at TEXT, last_constancy_overall TEXT, last_constancy_record TEXT,
     last_daily_at TEXT, last_daily_overall TEXT, last_daily_record TEXT,
+    status_verdict TEXT, overdue_after TEXT, due_from TEXT, next_due TEXT,
     UNIQUE (site_id, display_key)
 );
 CREATE TABLE IF NOT EXISTS records (
@@ -489,6 +554,11 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 "#;
 
+    /// The display columns that store its [`super::StatusDates`] (added to
+    /// databases made before them).
+    pub const STATUS_DATE_COLUMNS: [&str; 4] =
+        ["status_verdict", "overdue_after", "due_from", "next_due"];
+
     /// The tables no statement may change or shorten.
     pub const APPEND_ONLY: [&str; 4] = ["records", "index_lines", "amendment_lines", "audit_log"];
 
@@ -501,6 +571,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
         // Every stored record updates its display's latest-test columns:
         // free room in each page lets PostgreSQL update in place (HOT).
         s.push_str("ALTER TABLE displays SET (fillfactor = 70);\n");
+        // Databases made before the stored status dates.
+        for c in STATUS_DATE_COLUMNS {
+            s.push_str(&format!("ALTER TABLE displays ADD COLUMN IF NOT EXISTS {c} TEXT;\n"));
+        }
         s.push_str(
             "CREATE OR REPLACE FUNCTION monqc_append_only() RETURNS trigger LANGUAGE plpgsql AS \
              $$ BEGIN RAISE EXCEPTION '% is append-only: rows are never changed or removed', \
@@ -554,14 +628,86 @@ const RECORD_COLUMNS: &str = "r.id, r.display_ref, d.display_key, d.site_id, s.n
      r.baseline, r.lmax_cd_m2, r.luminance_ratio, r.kdelta_percent, r.uniformity_percent, \
      r.limits, r.size_bytes, r.account_id, r.received_at";
 
-fn display_row<R: Row>(r: &R) -> Result<DisplayRow>
+/// How many columns [`DISPLAY_STATUS_COLUMNS`] (and [`DISPLAY_COLUMNS`]) have.
+const DISPLAY_STATUS_COLUMN_COUNT: usize = 19;
+
+/// A display's stored [`StatusDates`], after its other columns.
+const STORED_STATUS_COLUMNS: &str = "d.status_verdict, d.overdue_after, d.due_from, d.next_due";
+
+/// [`StatusDates::status_on`] in SQL, `$1` being today's local date
+/// (`YYYY-MM-DD`, which compares as text): 0 failed, 1 overdue,
+/// 2 incomplete, 3 due, 4 compliant, the order of [`Status::ALL`]. A store
+/// test checks it against the Rust on both backends.
+const STATUS_SQL: &str = "CAST(CASE WHEN d.status_verdict = 'failed' THEN 0 \
+     WHEN d.overdue_after < $1 THEN 1 WHEN d.status_verdict = 'incomplete' THEN 2 \
+     WHEN d.due_from <= $1 THEN 3 ELSE 4 END AS BIGINT)";
+
+/// Every site's schedule settings, for [`setting_row`].
+const SETTINGS_SQL: &str = "SELECT site_id, standard, test, interval_days, due_soon_days, \
+     updated_by, updated_at FROM schedule_settings ORDER BY site_id, standard, test";
+
+fn setting_row<R: Row>(r: &R) -> std::result::Result<(i64, ScheduleSetting), sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok((
+        r.try_get(0)?,
+        ScheduleSetting {
+            standard: r.try_get(1)?,
+            test: r.try_get(2)?,
+            interval_days: r.try_get(3)?,
+            due_soon_days: r.try_get(4)?,
+            updated_by: r.try_get(5)?,
+            updated_at: r.try_get(6)?,
+        },
+    ))
+}
+
+/// The [`StatusDates`] stored in columns `from..from + 4`; `None` when not
+/// worked out yet (or unreadable), so that they are worked out again.
+fn stored_status_dates<R: Row>(
+    r: &R,
+    from: usize,
+) -> std::result::Result<Option<StatusDates>, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let text = |i: usize| r.try_get::<Option<String>, _>(from + i);
+    let date = |i: usize| -> std::result::Result<Option<Option<NaiveDate>>, sqlx::Error> {
+        Ok(match text(i)? {
+            None => Some(None),
+            Some(t) => t.parse().ok().map(Some),
+        })
+    };
+    let verdict_status = match text(0)?.as_deref() {
+        None => None,
+        Some(v) => match Status::ALL.into_iter().find(|s| s.id() == v) {
+            Some(s) => Some(s),
+            None => return Ok(None),
+        },
+    };
+    let (Some(overdue_after), Some(due_from), Some(next_due)) = (date(1)?, date(2)?, date(3)?)
+    else {
+        return Ok(None);
+    };
+    // A display with no stored dates at all was never worked out.
+    if verdict_status.is_none() && next_due.is_none() && due_from.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(StatusDates { verdict_status, overdue_after, due_from, next_due }))
+}
+
+fn display_row<R: Row>(r: &R) -> std::result::Result<DisplayRow, sqlx::Error>
 where
     usize: sqlx::ColumnIndex<R>,
     for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     for<'a> bool: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
-    let last = |i: usize| -> Result<Option<LastTest>> {
+    let last = |i: usize| -> std::result::Result<Option<LastTest>, sqlx::Error> {
         let at: Option<String> = r.try_get(i)?;
         Ok(match at {
             Some(at) => Some(LastTest {
@@ -679,9 +825,35 @@ impl Db {
                 .await?;
             Pools::Lite { read, write }
         };
-        let db = Self { pools };
+        let db = Self { pools, utc_offset: *chrono::Local::now().offset() };
         db.create_schema().await?;
         Ok(db)
+    }
+
+    /// The same database, working out due dates in local time `offset`
+    /// (this machine's offset unless set). Every server sharing a database
+    /// must use the same offset; [`Db::refresh_statuses`] applies it to the
+    /// displays already stored.
+    pub fn with_utc_offset(mut self, offset: FixedOffset) -> Self {
+        self.utc_offset = offset;
+        self
+    }
+
+    /// The offset due dates are worked out in.
+    pub fn utc_offset(&self) -> FixedOffset {
+        self.utc_offset
+    }
+
+    /// Work out again every display's stored status dates and write those
+    /// that changed: at server start, so that a new server version, changed
+    /// default intervals or another UTC offset apply at once. Returns how
+    /// many displays it looked at.
+    pub async fn refresh_statuses(&self) -> Result<usize> {
+        let n: i64 = read!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM displays").fetch_one(p).await?
+        });
+        write_tx!(self, tx => { refresh_status!(self, tx, None, None) });
+        Ok(n as usize)
     }
 
     async fn create_schema(&self) -> Result<()> {
@@ -695,6 +867,19 @@ impl Db {
             }
             Pools::Lite { write, .. } => {
                 sqlx::raw_sql(&schema::sqlite()).execute(write).await?;
+                // Databases made before the stored status dates (SQLite has
+                // no ADD COLUMN IF NOT EXISTS).
+                let have: Vec<String> =
+                    sqlx::query_scalar("SELECT name FROM pragma_table_info('displays')")
+                        .fetch_all(write)
+                        .await?;
+                for c in schema::STATUS_DATE_COLUMNS {
+                    if !have.iter().any(|h| h == c) {
+                        sqlx::query(&format!("ALTER TABLE displays ADD COLUMN {c} TEXT"))
+                            .execute(write)
+                            .await?;
+                    }
+                }
             }
         }
         Ok(())
@@ -1048,6 +1233,7 @@ impl Db {
                     .await?;
                 }
                 let mut out = PushStored::default();
+                let mut touched: Vec<i64> = Vec::new();
                 for r in &w.records {
                     let hint = w.hints.iter().find(|h| h.id == r.display_key);
                     let room = hint.map(|h| h.location.clone()).unwrap_or_default();
@@ -1118,6 +1304,9 @@ impl Db {
                         continue;
                     }
                     out.stored.push(r.id.clone());
+                    if !touched.contains(&display) {
+                        touched.push(display);
+                    }
                     // The display's latest test of this kind, when this one is newer.
                     let t = &r.test;
                     if matches!(t.as_str(), "acceptance" | "constancy" | "daily") {
@@ -1147,6 +1336,7 @@ impl Db {
                         .await?;
                     }
                 }
+                refresh_status!(self, tx, Some(w.site_id), Some(&touched[..]));
                 for (record, seq, hash, line) in &w.amendment_lines {
                     sqlx::query(
                         "INSERT INTO amendment_lines (record, seq, hash, line, account_id) \
@@ -1227,12 +1417,81 @@ impl Db {
         );
         let mut rows: Vec<DisplayRow> = read!(self, p => {
             let rows = sqlx::query(&sql).bind(site).fetch_all(p).await?;
-            rows.iter().map(display_row).collect::<Result<_>>()?
+            rows.iter().map(display_row).collect::<std::result::Result<_, _>>()?
         });
         rows.sort_by(|a, b| {
             (&a.site_name, &a.room, &a.display_key).cmp(&(&b.site_name, &b.room, &b.display_key))
         });
         Ok(rows)
+    }
+
+    /// In-service displays counted by site and status on `today` (local
+    /// date), from their stored status dates: the fleet overview's figures
+    /// without reading every display.
+    pub async fn status_counts(&self, today: NaiveDate) -> Result<Vec<(i64, Status, i64)>> {
+        let sql = format!(
+            "SELECT d.site_id, {STATUS_SQL} AS st, COUNT(*) FROM displays d WHERE d.active \
+             GROUP BY d.site_id, st"
+        );
+        let rows: Vec<(i64, i64, i64)> = read!(self, p => {
+            sqlx::query_as(&sql).bind(today.to_string()).fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(site, st, n)| {
+                Some((site, *Status::ALL.get(usize::try_from(st).ok()?)?, n))
+            })
+            .collect())
+    }
+
+    /// In-service displays failed, overdue or incomplete on `today`, worst
+    /// first, then by next due date, site and id; at most `limit`. With
+    /// each its status and next due date.
+    pub async fn needing_attention(
+        &self,
+        today: NaiveDate,
+        limit: i64,
+    ) -> Result<Vec<(DisplayRow, Status, Option<NaiveDate>)>> {
+        // COALESCE: displays with no due date first on both backends
+        // (PostgreSQL sorts NULL last, SQLite first).
+        let sql = format!(
+            "SELECT {DISPLAY_STATUS_COLUMNS}, {STATUS_SQL} AS st, d.next_due FROM displays d \
+             JOIN sites s ON s.id = d.site_id WHERE d.active AND {STATUS_SQL} <= 2 \
+             ORDER BY st, COALESCE(d.next_due, ''), s.name, d.display_key LIMIT $2"
+        );
+        read!(self, p => {
+            let rows = sqlx::query(&sql).bind(today.to_string()).bind(limit).fetch_all(p).await?;
+            rows.iter()
+                .map(|r| {
+                    let st: i64 = r.try_get(DISPLAY_STATUS_COLUMN_COUNT)?;
+                    let next: Option<String> = r.try_get(DISPLAY_STATUS_COLUMN_COUNT + 1)?;
+                    let status = usize::try_from(st).ok().and_then(|i| Status::ALL.get(i).copied());
+                    Ok((
+                        display_row(r)?,
+                        status.unwrap_or(Status::Incomplete),
+                        next.and_then(|n| n.parse().ok()),
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    /// Displays (of one site or all) with a test due or overdue on `today`,
+    /// by their stored status dates: the due lists, without reading every
+    /// display of a large fleet.
+    pub async fn displays_due(
+        &self,
+        site: Option<i64>,
+        today: NaiveDate,
+    ) -> Result<Vec<DisplayRow>> {
+        let sql = format!(
+            "SELECT {DISPLAY_STATUS_COLUMNS} FROM displays d JOIN sites s ON s.id = d.site_id \
+             WHERE ($1 IS NULL OR d.site_id = $1) AND d.active AND d.due_from <= $2"
+        );
+        read!(self, p => {
+            let rows = sqlx::query(&sql).bind(site).bind(today.to_string()).fetch_all(p).await?;
+            Ok(rows.iter().map(display_row).collect::<std::result::Result<_, _>>()?)
+        })
     }
 
     /// Display `id`.
@@ -1243,7 +1502,7 @@ impl Db {
         );
         read!(self, p => {
             let row = sqlx::query(&sql).bind(id).fetch_optional(p).await?;
-            row.as_ref().map(display_row).transpose()
+            Ok(row.as_ref().map(display_row).transpose()?)
         })
     }
 
@@ -1260,7 +1519,7 @@ impl Db {
     ) -> Result<i64> {
         let r: std::result::Result<i64, sqlx::Error> = async {
             Ok(write_tx!(self, tx => {
-                sqlx::query_scalar(
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO displays (site_id, display_key, room, description, standard, \
                      grade, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
@@ -1272,7 +1531,9 @@ impl Db {
                 .bind(grade)
                 .bind(now())
                 .fetch_one(&mut *tx)
-                .await?
+                .await?;
+                refresh_status!(self, tx, Some(site_id), Some(&[id][..]));
+                id
             }))
         }
         .await;
@@ -1296,7 +1557,7 @@ impl Db {
         active: bool,
     ) -> Result<()> {
         let n = write_tx!(self, tx => {
-            sqlx::query(
+            let n = sqlx::query(
                 "UPDATE displays SET room = $1, description = $2, standard = $3, grade = $4, \
                  active = $5 WHERE id = $6",
             )
@@ -1308,7 +1569,9 @@ impl Db {
             .bind(id)
             .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            refresh_status!(self, tx, None, Some(&[id][..]));
+            n
         });
         if n == 0 {
             return Err(DbError::Missing(format!("no display {id}")));
@@ -1381,27 +1644,12 @@ impl Db {
     /// Every site's interval settings, by site id.
     pub async fn all_schedule_settings(&self) -> Result<BTreeMap<i64, Vec<ScheduleSetting>>> {
         let rows = read!(self, p => {
-            sqlx::query(
-                "SELECT site_id, standard, test, interval_days, due_soon_days, updated_by, \
-                 updated_at FROM schedule_settings ORDER BY site_id, standard, test",
-            )
-            .fetch_all(p)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get::<i64, _>(0)?,
-                    ScheduleSetting {
-                        standard: r.try_get(1)?,
-                        test: r.try_get(2)?,
-                        interval_days: r.try_get(3)?,
-                        due_soon_days: r.try_get(4)?,
-                        updated_by: r.try_get(5)?,
-                        updated_at: r.try_get(6)?,
-                    },
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?
+            sqlx::query(SETTINGS_SQL)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(setting_row)
+                .collect::<std::result::Result<Vec<_>, _>>()?
         });
         let mut out: BTreeMap<i64, Vec<ScheduleSetting>> = BTreeMap::new();
         for (site, setting) in rows {
@@ -1437,6 +1685,7 @@ impl Db {
             .bind(now())
             .execute(&mut *tx)
             .await?;
+            refresh_status!(self, tx, Some(site), None);
         });
         Ok(())
     }

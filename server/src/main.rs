@@ -67,7 +67,8 @@ struct ServeArgs {
     /// system's temporary directory].
     #[arg(long)]
     scratch_dir: Option<PathBuf>,
-    /// The sites' UTC offset for due dates, e.g. +09:00 [default: this machine's].
+    /// The sites' UTC offset for local times and due dates, e.g. +09:00
+    /// [default: this machine's]. Servers sharing a database must agree.
     #[arg(long, value_parser = parse_offset)]
     utc_offset: Option<chrono::FixedOffset>,
     /// Do not print a line per request.
@@ -235,9 +236,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve_command(db: Db, args: ServeArgs, url: &str) -> anyhow::Result<()> {
+    let db = db.with_utc_offset(args.utc_offset.unwrap_or(*chrono::Local::now().offset()));
+    // Each display's stored due dates, worked out with this server's
+    // intervals and offset (a no-op when nothing changed).
+    db.refresh_statuses().await.context("cannot work out the displays' due dates")?;
     let config = Config {
         secure_cookies: !args.insecure_cookies,
-        utc_offset: args.utc_offset.unwrap_or(*chrono::Local::now().offset()),
         access_log: !args.quiet,
         ..Config::default()
     };

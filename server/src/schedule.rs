@@ -2,6 +2,13 @@
 //! procedure data, through the library), how often (`intervals.toml`, with
 //! each interval's source, overridable per site), and from that each
 //! display's status: compliant, due, overdue, failed or incomplete.
+//!
+//! A status changes with the date, but what decides it does not: each
+//! display's [`StatusDates`] (a verdict that fails it or leaves it
+//! incomplete, the day after which it is overdue, the day from which it is
+//! due) are stored with the display and worked out again when a record, the
+//! display or its site's intervals change. The fleet overview then counts
+//! statuses in the database, for any day, without working out each display.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -179,13 +186,44 @@ pub fn local_date(stored: &str, offset: FixedOffset) -> Option<NaiveDate> {
     chrono::DateTime::parse_from_rfc3339(stored).ok().map(|t| t.with_timezone(&offset).date_naive())
 }
 
-/// The status of display `d` on `today` (local), with its site's intervals.
-pub fn display_status(
+/// One required test of a display, worked out without today's date.
+struct PlannedTest {
+    test: TestKind,
+    last: Option<(NaiveDate, String)>,
+    next_due: Option<NaiveDate>,
+    /// Failed or incomplete whatever the date: its latest verdict (or a
+    /// missing acceptance test) decides.
+    verdict_status: Option<Status>,
+    due_soon_days: i64,
+}
+
+impl PlannedTest {
+    fn status_on(&self, today: NaiveDate) -> Status {
+        if let Some(s) = self.verdict_status {
+            return s;
+        }
+        match self.next_due {
+            Some(next) if today > next => Status::Overdue,
+            Some(next) if today + chrono::Days::new(self.due_soon_days.max(0) as u64) >= next => {
+                Status::Due
+            }
+            _ => Status::Compliant,
+        }
+    }
+
+    /// The first day it shows as due, when its date decides its status.
+    fn due_from(&self) -> Option<NaiveDate> {
+        let next = self.next_due.filter(|_| self.verdict_status.is_none())?;
+        Some(next - chrono::Days::new(self.due_soon_days.max(0) as u64))
+    }
+}
+
+/// Display `d`'s required tests with its site's intervals.
+fn planned_tests(
     d: &DisplayRow,
     intervals: &SiteIntervals,
-    today: NaiveDate,
     offset: FixedOffset,
-) -> DisplayStatus {
+) -> Vec<PlannedTest> {
     let last = |test: TestKind| {
         let i = TestKind::ALL.iter().position(|t| *t == test).expect("listed");
         d.last[i].as_ref().and_then(|l| Some((local_date(&l.at, offset)?, l.overall.clone())))
@@ -197,15 +235,21 @@ pub fn display_status(
             continue;
         }
         let done = last(test);
-        let failed = |status| match &done {
-            Some((_, v)) if v == "fail" => Status::Failed,
-            Some((_, v)) if v == "incomplete" => Status::Incomplete,
-            _ => status,
+        let verdict = match &done {
+            Some((_, v)) if v == "fail" => Some(Status::Failed),
+            Some((_, v)) if v == "incomplete" => Some(Status::Incomplete),
+            _ => None,
+        };
+        let planned = |next_due, verdict_status, due_soon_days| PlannedTest {
+            test,
+            last: done.clone(),
+            next_due,
+            verdict_status,
+            due_soon_days,
         };
         if test == TestKind::Acceptance {
-            let status =
-                failed(if done.is_some() { Status::Compliant } else { Status::Incomplete });
-            tests.push(TestDue { test, last: done.clone(), next_due: None, status });
+            let missing = done.is_none().then_some(Status::Incomplete);
+            tests.push(planned(None, verdict.or(missing), 0));
             continue;
         }
         let Some(interval) = intervals.get(&d.standard, test) else { continue };
@@ -213,23 +257,87 @@ pub fn display_status(
         // display never accepted has no schedule yet (it is incomplete).
         let Some(from) = done.as_ref().map(|(t, _)| *t).or(acceptance.as_ref().map(|(t, _)| *t))
         else {
-            tests.push(TestDue { test, last: None, next_due: None, status: Status::Incomplete });
+            tests.push(planned(None, Some(Status::Incomplete), 0));
             continue;
         };
         let next = from + chrono::Days::new(interval.days.max(0) as u64);
-        let status = if today > next {
-            Status::Overdue
-        } else if today + chrono::Days::new(interval.due_soon_days.max(0) as u64) >= next {
-            Status::Due
-        } else {
-            Status::Compliant
-        };
-        let status = failed(status);
-        tests.push(TestDue { test, last: done.clone(), next_due: Some(next), status });
+        tests.push(planned(Some(next), verdict, interval.due_soon_days));
     }
+    tests
+}
+
+/// The status of display `d` on `today` (local), with its site's intervals.
+pub fn display_status(
+    d: &DisplayRow,
+    intervals: &SiteIntervals,
+    today: NaiveDate,
+    offset: FixedOffset,
+) -> DisplayStatus {
+    let tests: Vec<TestDue> = planned_tests(d, intervals, offset)
+        .into_iter()
+        .map(|p| TestDue {
+            test: p.test,
+            status: p.status_on(today),
+            next_due: p.next_due,
+            last: p.last,
+        })
+        .collect();
     let status = tests.iter().map(|t| t.status).min().unwrap_or(Status::Incomplete);
     let next_due = tests.iter().filter_map(|t| t.next_due).min();
     DisplayStatus { status, tests, next_due }
+}
+
+/// What decides a display's status on any day, stored with the display so
+/// that the fleet overview of thousands of displays counts statuses in the
+/// database instead of working each out per request. Worked out again
+/// whenever a record, the display or its site's intervals change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusDates {
+    /// Failed or incomplete whatever the date (a latest verdict, or a
+    /// missing acceptance test).
+    pub verdict_status: Option<Status>,
+    /// Overdue on any day after this one.
+    pub overdue_after: Option<NaiveDate>,
+    /// Due (or overdue) from this day on.
+    pub due_from: Option<NaiveDate>,
+    /// The earliest due date of its periodic tests.
+    pub next_due: Option<NaiveDate>,
+}
+
+impl StatusDates {
+    /// Display `d`'s, with its site's intervals.
+    pub fn of(d: &DisplayRow, intervals: &SiteIntervals, offset: FixedOffset) -> Self {
+        let tests = planned_tests(d, intervals, offset);
+        let verdict_status = if tests.is_empty() {
+            Some(Status::Incomplete)
+        } else {
+            tests.iter().filter_map(|t| t.verdict_status).min()
+        };
+        let dated = tests.iter().filter(|t| t.verdict_status.is_none());
+        StatusDates {
+            verdict_status,
+            overdue_after: dated.clone().filter_map(|t| t.next_due).min(),
+            due_from: dated.filter_map(PlannedTest::due_from).min(),
+            next_due: tests.iter().filter_map(|t| t.next_due).min(),
+        }
+    }
+
+    /// The status on `today`: the same as [`display_status`] gives (a unit
+    /// test checks every day of two years), in the order of
+    /// [`Status::ALL`]. `db::STATUS_SQL` says the same in SQL.
+    pub fn status_on(&self, today: NaiveDate) -> Status {
+        if self.verdict_status == Some(Status::Failed) {
+            Status::Failed
+        } else if self.overdue_after.is_some_and(|d| today > d) {
+            Status::Overdue
+        } else if self.verdict_status == Some(Status::Incomplete) {
+            Status::Incomplete
+        } else if self.due_from.is_some_and(|d| today >= d) {
+            Status::Due
+        } else {
+            Status::Compliant
+        }
+    }
 }
 
 #[cfg(test)]
@@ -316,6 +424,62 @@ mod tests {
         assert_eq!(status(&window), Status::Due);
         let past = display([Some(("2025-12-01T09:00:00.000Z", "pass")), None, today_daily]);
         assert_eq!(status(&past), Status::Overdue);
+    }
+
+    #[test]
+    fn the_stored_dates_give_the_same_status_as_the_full_working_on_every_day() {
+        let custom = ScheduleSetting {
+            standard: "jesra-x0093".into(),
+            test: "daily".into(),
+            interval_days: 7,
+            due_soon_days: 3,
+            updated_by: "physicist".into(),
+            updated_at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        let sites = [SiteIntervals::new(&[]), SiteIntervals::new(&[custom])];
+        // Times near midnight, so that the UTC offset moves their local date.
+        let times =
+            ["2025-09-30T15:30:00.000Z", "2026-02-14T23:59:00.000Z", "2026-05-01T00:01:00.000Z"];
+        let mut choices = vec![None];
+        for t in times {
+            choices.extend(["pass", "fail", "incomplete"].map(|v| Some((t, v))));
+        }
+        // A standard the server knows, one it does not (no tests), none set
+        // (no intervals).
+        let standards = ["jesra-x0093", "not-a-standard", ""].map(String::from);
+        let offsets = [FixedOffset::east_opt(9 * 3600).unwrap()];
+        let mut checked = 0;
+        for standard in &standards {
+            for (a, c, dl) in every_triple(choices.len()) {
+                let last = [a, c, dl].map(|k: usize| choices[k]);
+                let mut d = display(last);
+                d.standard = standard.clone();
+                for intervals in &sites {
+                    for offset in offsets {
+                        let stored = StatusDates::of(&d, intervals, offset);
+                        // Every day around the due dates those times give.
+                        let mut today = day("2026-02-01");
+                        while today <= day("2026-11-15") {
+                            let full = display_status(&d, intervals, today, offset);
+                            assert_eq!(
+                                stored.status_on(today),
+                                full.status,
+                                "{d:?} on {today} at {offset}"
+                            );
+                            assert_eq!(stored.next_due, full.next_due);
+                            today = today + chrono::Days::new(1);
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1_500_000, "{checked}");
+    }
+
+    /// Every (a, b, c) with each below `n`.
+    fn every_triple(n: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+        (0..n).flat_map(move |a| (0..n).flat_map(move |b| (0..n).map(move |c| (a, b, c))))
     }
 
     #[test]

@@ -202,6 +202,15 @@ fn the_overview_site_due_display_and_record_pages_in_both_languages() {
             "no {s} display: {en}"
         );
     }
+    // The overview counts from the displays' stored due dates, the site page
+    // works each display's status out in full: they agree.
+    let all = page(&format!("/sites/{central}"), &format!("{cookie}; monqc_lang=en"));
+    for s in ["failed", "overdue", "incomplete", "due", "compliant"] {
+        let link = format!("href=\"/sites/{central}?status={s}\"");
+        let counted = en.split(&format!("{link}>")).nth(1).unwrap().split('<').next().unwrap();
+        let tile = all.split(&link).nth(1).unwrap().split("<b>").nth(1).unwrap();
+        assert_eq!(counted, tile.split('<').next().unwrap(), "{s}");
+    }
     let site =
         page(&format!("/sites/{central}?status=failed"), &format!("{cookie}; monqc_lang=en"));
     assert!(site.contains("rr1-right"), "the decalibrated display failed its constancy test");

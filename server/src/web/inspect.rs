@@ -208,7 +208,7 @@ async fn records_in(state: &AppState, r: &Range) -> Result<Vec<RecordRow>, WebEr
     let bound = |d: chrono::NaiveDate| {
         let local = d.and_hms_opt(0, 0, 0).expect("midnight exists");
         let utc =
-            local - chrono::Duration::seconds(i64::from(state.config.utc_offset.local_minus_utc()));
+            local - chrono::Duration::seconds(i64::from(state.utc_offset().local_minus_utc()));
         crate::db::stamp(utc.and_utc())
     };
     Ok(state
@@ -256,7 +256,7 @@ pub async fn inspect_page(
                     th { (lang.t("Operator", "実施者")) } th { (lang.t("Record", "記録")) } th { "PDF" }
                 } }
                 tbody { @for rec in &records { tr {
-                    td { (local_time(&state.config, &rec.performed_at)) } td { (rec.room) }
+                    td { (local_time(state.utc_offset(), &rec.performed_at)) } td { (rec.room) }
                     td { a href={"/displays/" (rec.display_ref)} { (rec.display_key) } }
                     td { (lang.test_id(&rec.test)) } td class={"v-" (rec.overall)} { (lang.verdict_id(&rec.overall)) }
                     td.num { (num(rec.lmax_cd_m2, 1)) } td.num { (num(rec.luminance_ratio, 0)) } td.num { (num(rec.kdelta_percent, 2)) }
@@ -333,7 +333,7 @@ pub async fn archive(
     csv.write_record(head).map_err(zip_err)?;
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for rec in &records {
-        let date = local_time(&state.config, &rec.performed_at).replace([' ', ':'], "");
+        let date = local_time(state.utc_offset(), &rec.performed_at).replace([' ', ':'], "");
         let pdf_name =
             format!("pdf/{date}_{}_{}_{}.pdf", slug(&rec.display_key), rec.test, short(&rec.id));
         let record_name = format!("records/{}.json", rec.id);

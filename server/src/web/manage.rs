@@ -164,7 +164,7 @@ pub async fn schedule_page(
                             None => { (lang.t("site's own", "施設独自")) }
                         } }
                         td { small { (i.default.as_ref().map(|d| d.source.as_str()).unwrap_or("")) } }
-                        td { @if let Some((by, at)) = &i.changed { (by) " " (local_time(&state.config, at)) } @else { span.muted { (lang.t("default", "既定値")) } } }
+                        td { @if let Some((by, at)) = &i.changed { (by) " " (local_time(state.utc_offset(), at)) } @else { span.muted { (lang.t("default", "既定値")) } } }
                     }
                 }
             }
@@ -248,7 +248,7 @@ pub async fn audit_page(
         table {
             thead { tr { th { "#" } th { (lang.t("When", "日時")) } th { (lang.t("Who", "操作者")) } th { (lang.t("Action", "操作")) } th { (lang.t("Subject", "対象")) } th { (lang.t("Detail", "詳細")) } } }
             tbody { @for e in &entries { tr {
-                td.num { (e.id) } td { (local_time(&state.config, &e.at)) } td { (e.actor) } td { (e.action) } td { (e.subject) } td { small { (e.detail) } }
+                td.num { (e.id) } td { (local_time(state.utc_offset(), &e.at)) } td { (e.actor) } td { (e.action) } td { (e.subject) } td { small { (e.detail) } }
             } } }
         }
         @if let Some(last) = entries.last() {

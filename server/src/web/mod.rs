@@ -38,8 +38,6 @@ pub use i18n::Lang;
 pub struct Config {
     /// Mark cookies Secure (off only for plain-HTTP trials; see the README).
     pub secure_cookies: bool,
-    /// The site's time offset, for due dates.
-    pub utc_offset: FixedOffset,
     /// Print one line per request on standard error.
     pub access_log: bool,
     /// How long a sign-in lasts.
@@ -48,12 +46,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            secure_cookies: true,
-            utc_offset: *chrono::Local::now().offset(),
-            access_log: false,
-            session_hours: 12,
-        }
+        Self { secure_cookies: true, access_log: false, session_hours: 12 }
     }
 }
 
@@ -72,9 +65,15 @@ impl AppState {
         self.ingest.db()
     }
 
+    /// The site's time offset, for local times and due dates (the
+    /// database's, which works out the stored due dates with it).
+    pub fn utc_offset(&self) -> FixedOffset {
+        self.db().utc_offset()
+    }
+
     /// Today, local to the site.
     pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().with_timezone(&self.config.utc_offset).date_naive()
+        chrono::Utc::now().with_timezone(&self.utc_offset()).date_naive()
     }
 }
 
@@ -539,9 +538,9 @@ pub fn num(v: Option<f64>, digits: usize) -> String {
 }
 
 /// A stored time as the site's local date and time.
-pub fn local_time(config: &Config, stored: &str) -> String {
+pub fn local_time(offset: FixedOffset, stored: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(stored)
-        .map(|t| t.with_timezone(&config.utc_offset).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string())
         .unwrap_or_else(|_| stored.to_string())
 }
 

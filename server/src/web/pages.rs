@@ -24,15 +24,20 @@ pub(super) async fn fleet(
     } else {
         state.db().display_statuses(site).await?
     };
-    let settings = match site {
-        Some(id) => BTreeMap::from([(id, state.db().schedule_settings(id).await?)]),
-        None => state.db().all_schedule_settings().await?,
-    };
+    with_status(state, displays).await
+}
+
+/// `displays`, each with its status today.
+async fn with_status(
+    state: &AppState,
+    displays: Vec<DisplayRow>,
+) -> Result<Vec<(DisplayRow, DisplayStatus)>, WebError> {
+    let settings = state.db().all_schedule_settings().await?;
     let intervals: BTreeMap<i64, SiteIntervals> =
         settings.iter().map(|(id, s)| (*id, SiteIntervals::new(s))).collect();
     let fallback = SiteIntervals::new(&[]);
     let today = state.today();
-    let offset = state.config.utc_offset;
+    let offset = state.utc_offset();
     let out = displays
         .into_iter()
         .map(|d| {
@@ -56,7 +61,7 @@ fn last_cell(state: &AppState, lang: Lang, d: &DisplayRow, i: usize) -> Markup {
     match &d.last[i] {
         Some(l) => html! {
             a href={"/records/" (l.record)} class=(verdict_class(&l.overall)) title=(lang.verdict_id(&l.overall)) {
-                (local_time(&state.config, &l.at)[..10]) " " (if l.overall == "pass" { "✓" } else if l.overall == "fail" { "✗" } else { "?" })
+                (local_time(state.utc_offset(), &l.at)[..10]) " " (if l.overall == "pass" { "✓" } else if l.overall == "fail" { "✗" } else { "?" })
             }
         },
         None => html! { span.muted { "—" } },
@@ -118,24 +123,25 @@ pub async fn overview(
     lang: Lang,
 ) -> Result<Markup, WebError> {
     let sites = state.db().sites().await?;
-    // The full rows (with the latest records' ids) only when one site's
-    // displays are listed on this page.
-    let rows = fleet(&state, None, sites.len() == 1).await?;
-    let total = counts(&rows);
+    let today = state.today();
+    // Counted and picked by the database from each display's stored status
+    // dates: the page costs the same for ten displays or ten thousand.
+    let mut total: BTreeMap<Status, usize> = BTreeMap::new();
     let mut per_site: BTreeMap<i64, BTreeMap<Status, usize>> = BTreeMap::new();
-    for (d, s) in rows.iter().filter(|(d, _)| d.active) {
-        *per_site.entry(d.site_id).or_default().entry(s.status).or_insert(0) += 1;
+    for (site, status, n) in state.db().status_counts(today).await? {
+        *total.entry(status).or_insert(0) += n as usize;
+        *per_site.entry(site).or_default().entry(status).or_insert(0) += n as usize;
     }
     let none = BTreeMap::new();
-    let mut attention: Vec<&(DisplayRow, DisplayStatus)> = rows
-        .iter()
-        .filter(|(d, s)| {
-            d.active && matches!(s.status, Status::Failed | Status::Overdue | Status::Incomplete)
-        })
-        .collect();
-    attention
-        .sort_by_key(|(d, s)| (s.status, s.next_due, d.site_name.clone(), d.display_key.clone()));
     let shown = 100;
+    let attention_count: usize = [Status::Failed, Status::Overdue, Status::Incomplete]
+        .iter()
+        .map(|s| total.get(s).copied().unwrap_or(0))
+        .sum();
+    let attention = state.db().needing_attention(today, shown as i64).await?;
+    // One site: its displays are listed here too.
+    let rows =
+        if sites.len() == 1 { fleet(&state, Some(sites[0].id), true).await? } else { Vec::new() };
     let body = html! {
         div.tiles {
             @for s in Status::ALL {
@@ -164,25 +170,25 @@ pub async fn overview(
             }
         }
         @if !attention.is_empty() {
-            h2 { (lang.t("Needs attention", "要対応")) " (" (attention.len()) ")" }
+            h2 { (lang.t("Needs attention", "要対応")) " (" (attention_count) ")" }
             table {
                 thead { tr {
                     th { (lang.t("Status", "状態")) } th { (lang.t("Site", "施設")) } th { (lang.t("Room", "部屋")) }
                     th { (lang.t("Display", "表示装置")) } th { (lang.t("Next due", "次回予定")) }
                 } }
                 tbody {
-                    @for (d, s) in attention.iter().take(shown).map(|r| (&r.0, &r.1)) {
+                    @for (d, status, next_due) in &attention {
                         tr {
-                            td { (status_badge(lang, s.status)) }
+                            td { (status_badge(lang, *status)) }
                             td { (d.site_name) } td { (d.room) }
                             td { a href={"/displays/" (d.id)} { (d.display_key) } }
-                            td { @if let Some(n) = s.next_due { (n.to_string()) } @else { "—" } }
+                            td { @if let Some(n) = next_due { (n.to_string()) } @else { "—" } }
                         }
                     }
                 }
             }
-            @if attention.len() > shown {
-                p.muted { (attention.len() - shown) " " (lang.t("more: open a site, or the due list.", "件は各施設のページ・実施予定一覧で表示します。")) }
+            @if attention_count > attention.len() {
+                p.muted { (attention_count - attention.len()) " " (lang.t("more: open a site, or the due list.", "件は各施設のページ・実施予定一覧で表示します。")) }
             }
         }
         @if sites.len() == 1 {
@@ -268,8 +274,9 @@ pub async fn due(
     lang: Lang,
     Query(q): Query<SiteFilter>,
 ) -> Result<Markup, WebError> {
-    let rows = fleet(&state, q.site, false).await?;
     let today = state.today();
+    // Only the displays whose stored dates say a test is due.
+    let rows = with_status(&state, state.db().displays_due(q.site, today).await?).await?;
     let mut overdue = Vec::new();
     let mut soon = Vec::new();
     for (d, s) in rows.iter().filter(|(d, _)| d.active) {
@@ -336,7 +343,7 @@ pub async fn display(
     let d = db.display(id).await?.ok_or_else(|| WebError::NotFound(format!("no display {id}")))?;
     let settings = db.schedule_settings(d.site_id).await?;
     let intervals = SiteIntervals::new(&settings);
-    let status = schedule::display_status(&d, &intervals, state.today(), state.config.utc_offset);
+    let status = schedule::display_status(&d, &intervals, state.today(), state.utc_offset());
     let records = db.display_records(id).await?;
     let measured: Vec<&RecordRow> = records.iter().filter(|r| r.test != "daily").collect();
     let baseline = measured.iter().rev().find(|r| r.test == "acceptance");
@@ -404,7 +411,7 @@ pub async fn display(
             tbody {
                 @for r in records.iter().rev() {
                     tr {
-                        td { (local_time(&state.config, &r.performed_at)) }
+                        td { (local_time(state.utc_offset(), &r.performed_at)) }
                         td { (lang.test_id(&r.test)) }
                         td class=(verdict_class(&r.overall)) { (lang.verdict_id(&r.overall)) }
                         td.num { (num(r.lmax_cd_m2, 1)) } td.num { (num(r.luminance_ratio, 0)) }
@@ -462,7 +469,7 @@ pub async fn record(
         "{} — {} {}",
         lang.test(view.test),
         view.display_id,
-        local_time(&state.config, &row.performed_at)
+        local_time(state.utc_offset(), &row.performed_at)
     );
     let overall_class = verdict_class(view.overall.id());
     let body = html! {
@@ -490,8 +497,8 @@ pub async fn record(
             dt { (lang.t("Display", "表示装置")) } dd { (view.display_id) " — " (view.display) }
             dt { (lang.t("Standard / grade", "規格・グレード")) } dd { (view.standard) " / " (view.grade.to_uppercase()) }
             dt { (lang.t("Test", "試験")) } dd { (lang.test(view.test)) }
-            dt { (lang.t("Started", "開始")) } dd { (local_time(&state.config, &view.started)) }
-            dt { (lang.t("Finalised", "確定")) } dd { (local_time(&state.config, &view.finalised_at)) " " (lang.t("by", "確定者")) " " (view.finalised_by) }
+            dt { (lang.t("Started", "開始")) } dd { (local_time(state.utc_offset(), &view.started)) }
+            dt { (lang.t("Finalised", "確定")) } dd { (local_time(state.utc_offset(), &view.finalised_at)) " " (lang.t("by", "確定者")) " " (view.finalised_by) }
             dt { (lang.t("Operator", "実施者")) } dd { (view.operator) }
             dt { (lang.t("Meter set-up", "測定方法")) } dd { (view.setup) }
             dt { (lang.t("Luminance meter", "輝度計")) } dd { (view.meter) }
@@ -534,7 +541,7 @@ pub async fn record(
             thead { tr { th { "#" } th { (lang.t("Kind", "種類")) } th { (lang.t("What", "対象")) } th { "DDL" } th { (lang.t("Value", "値")) } th { (lang.t("Meter reply", "測定器の応答")) } th { (lang.t("Time", "時刻")) } } }
             tbody { @for (i, r) in view.readings.iter().enumerate() { tr {
                 td.num { (i + 1) } td { (r.kind) } td { (r.what) } td.num { @if let Some(d) = r.ddl { (d) } }
-                td.num { (r.value) } td { pre.raw { (r.raw) } } td { (local_time(&state.config, &r.at)) }
+                td.num { (r.value) } td { pre.raw { (r.raw) } } td { (local_time(state.utc_offset(), &r.at)) }
             } } }
         }
         h2 { (lang.t("Amendments", "修正履歴")) " (" (view.amendments.len()) ")" }
@@ -542,7 +549,7 @@ pub async fn record(
         @else {
             table {
                 thead { tr { th { (lang.t("When", "日時")) } th { (lang.t("Who", "修正者")) } th { (lang.t("Field", "項目")) } th { (lang.t("New value", "修正値")) } th { (lang.t("Why", "理由")) } } }
-                tbody { @for a in &view.amendments { tr { td { (local_time(&state.config, &a.at)) } td { (a.who) } td { (a.field) } td { (a.value) } td { (a.why) } } } }
+                tbody { @for a in &view.amendments { tr { td { (local_time(state.utc_offset(), &a.at)) } td { (a.who) } td { (a.field) } td { (a.value) } td { (a.why) } } } }
             }
         }
     };
