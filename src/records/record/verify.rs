@@ -577,13 +577,11 @@ fn recompute(store: &Store, bytes: &[u8], parts: &Parts) -> (CheckState, String)
     match recomputed {
         Ok(a) => {
             let now = serde_json::to_value(&a).expect("serialises");
-            let mut differences = Vec::new();
-            differ(&parts.analysis, &now, String::new(), &mut differences);
-            if differences.is_empty() {
-                (CheckState::Holds, "recomputed from the readings: identical".to_string())
-            } else {
-                let shown: Vec<_> = differences.iter().take(4).cloned().collect();
-                let more = differences.len().saturating_sub(shown.len());
+            let mut d = Differences::default();
+            differ(&parts.analysis, &now, String::new(), &mut d);
+            if !d.real.is_empty() {
+                let shown: Vec<_> = d.real.iter().take(4).cloned().collect();
+                let more = d.real.len().saturating_sub(shown.len());
                 (
                     CheckState::ComputesDifferently,
                     format!(
@@ -593,6 +591,19 @@ fn recompute(store: &Store, bytes: &[u8], parts: &Parts) -> (CheckState, String)
                         if more > 0 { format!(" (and {more} more)") } else { String::new() }
                     ),
                 )
+            } else if d.rounding > 0 {
+                (
+                    CheckState::Holds,
+                    format!(
+                        "recomputed from the readings: the same results; {} number(s) differ \
+                         only in floating-point rounding (by at most {:.1e} of the number or of \
+                         1, below {ROUNDING:.0e}: C math libraries round log, exp and pow \
+                         differently in the last bit)",
+                        d.rounding, d.largest_rounding
+                    ),
+                )
+            } else {
+                (CheckState::Holds, "recomputed from the readings: identical".to_string())
             }
         }
         Err(e) => (
@@ -605,8 +616,48 @@ fn recompute(store: &Store, bytes: &[u8], parts: &Parts) -> (CheckState, String)
     }
 }
 
-/// The JSON paths where `stored` and `now` differ, with both values.
-fn differ(stored: &Value, now: &Value, path: String, out: &mut Vec<String>) {
+/// How far a recomputed number may lie from the stored one and still be
+/// the same result: 1e-12 of the number, or of 1 for numbers below 1. An
+/// f64 carries about 16 significant digits; C math libraries (glibc,
+/// mingw-w64's, others) round log, exp and pow differently in the last bit,
+/// and the analysis magnifies that where it subtracts nearly equal numbers:
+/// to about 2e-14 of a contrast per JND (glibc against a musl-derived libm
+/// on the record in `tests/data/records-6bfd05b`) and to 1.4e-15 absolute,
+/// 1.3e-12 relative, of an interval's error of 0.001 (glibc against
+/// mingw-w64 under Wine). Every number in an analysis is in units where 1
+/// is a meaningful size (cd/m², lx, %, JND, ratios, u′v′ is the smallest at
+/// about 0.001), so 1e-12 lies far below any digit a report prints (four to
+/// six significant) or a meter resolves (three to four), while a changed
+/// formula, table or rule moves results by far more. Words, verdicts and
+/// whole numbers must match exactly.
+const ROUNDING: f64 = 1e-12;
+
+/// Where a recomputed analysis differs from the stored one.
+#[derive(Debug, Default)]
+struct Differences {
+    /// Real differences: JSON path, stored → recomputed.
+    real: Vec<String>,
+    /// Numbers that differ by floating-point rounding only.
+    rounding: usize,
+    /// The largest difference among those, relative to the number or to 1.
+    largest_rounding: f64,
+}
+
+/// The difference of two fractional numbers, relative to the larger or to
+/// 1 (see [`ROUNDING`]), when it is rounding; `None` for whole numbers or
+/// more.
+fn rounding_difference(a: &serde_json::Number, b: &serde_json::Number) -> Option<f64> {
+    let whole = |n: &serde_json::Number| n.is_i64() || n.is_u64();
+    if whole(a) || whole(b) {
+        return None;
+    }
+    let (x, y) = (a.as_f64()?, b.as_f64()?);
+    let scaled = (x - y).abs() / x.abs().max(y.abs()).max(1.0);
+    (scaled <= ROUNDING).then_some(scaled)
+}
+
+/// Collect where `stored` and `now` differ, with both values.
+fn differ(stored: &Value, now: &Value, path: String, out: &mut Differences) {
     match (stored, now) {
         (Value::Object(a), Value::Object(b)) => {
             let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
@@ -620,6 +671,11 @@ fn differ(stored: &Value, now: &Value, path: String, out: &mut Vec<String>) {
                 differ(x, y, format!("{path}/{i}"), out);
             }
         }
+        (Value::Number(a), Value::Number(b)) if a != b && rounding_difference(a, b).is_some() => {
+            let r = rounding_difference(a, b).unwrap_or_default();
+            out.rounding += 1;
+            out.largest_rounding = out.largest_rounding.max(r);
+        }
         (a, b) if a != b => {
             let short = |v: &Value| {
                 let s = v.to_string();
@@ -629,7 +685,7 @@ fn differ(stored: &Value, now: &Value, path: String, out: &mut Vec<String>) {
                     s
                 }
             };
-            out.push(format!(
+            out.real.push(format!(
                 "{} {} → {}",
                 if path.is_empty() { "/" } else { &path },
                 short(a),
@@ -841,4 +897,62 @@ pub fn verify_store(
         }
     }
     Ok(DataDirVerification { checks, records })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn compare(stored: &Value, now: &Value) -> Differences {
+        let mut d = Differences::default();
+        differ(stored, now, String::new(), &mut d);
+        d
+    }
+
+    fn analysis(expected: f64, ddl_low: u32, overall: &str) -> Value {
+        json!({
+            "kdelta_percent": 1.234488542982546,
+            "intervals": [{ "ddl_low": ddl_low, "expected_contrast_per_jnd": expected }],
+            "overall": overall,
+        })
+    }
+
+    #[test]
+    fn last_bit_rounding_is_the_same_result_and_anything_more_is_not() {
+        // The stored value of the 6bfd05b record (glibc) and what a
+        // musl-derived libm computes from the same readings.
+        let stored = analysis(0.007440564535166422, 165, "pass");
+        let other_libm = analysis(0.007440564535166562, 165, "pass");
+        let d = compare(&stored, &other_libm);
+        assert_eq!((d.real.len(), d.rounding), (0, 1), "{d:?}");
+        assert!(d.largest_rounding > 1e-17 && d.largest_rounding < 1e-15, "{d:?}");
+        assert_eq!(compare(&stored, &stored).rounding, 0);
+
+        // What mingw-w64 gives for an interval's error of about 0.001
+        // (1.4e-15 absolute, 1.3e-12 relative) is rounding too.
+        let error = |e: f64| json!({ "error": e });
+        let d = compare(&error(-0.001021966967859512), &error(-0.001021966967860867));
+        assert_eq!((d.real.len(), d.rounding), (0, 1), "{d:?}");
+        // One part in a hundred million of a contrast per JND is a
+        // different result, as is 1e-10 of a luminance of 400 cd/m².
+        let changed = analysis(0.007440564535166422 * (1.0 + 1e-8), 165, "pass");
+        let d = compare(&stored, &changed);
+        assert_eq!((d.real.len(), d.rounding), (1, 0), "{d:?}");
+        assert!(d.real[0].starts_with("/intervals/0/expected_contrast_per_jnd "), "{d:?}");
+        let lmax = |l: f64| json!({ "lmax_cd_m2": l });
+        assert_eq!(compare(&lmax(400.74985), &lmax(400.74985 * (1.0 + 1e-10))).real.len(), 1);
+        assert_eq!(compare(&lmax(400.74985), &lmax(400.74985 * (1.0 + 1e-13))).rounding, 1);
+        // Whole numbers and words must match exactly.
+        let d = compare(&stored, &analysis(0.007440564535166422, 166, "pass"));
+        assert_eq!(d.real, ["/intervals/0/ddl_low 165 → 166"]);
+        let d = compare(&stored, &analysis(0.007440564535166562, 165, "fail"));
+        assert_eq!((d.real.len(), d.rounding), (1, 1), "{d:?}");
+        assert_eq!(d.real[0], "/overall \"pass\" → \"fail\"");
+        // Zero against 1e-11 is not rounding; against 1e-300 it is.
+        let d = compare(&analysis(0.0, 165, "pass"), &analysis(1e-11, 165, "pass"));
+        assert_eq!(d.real.len(), 1, "{d:?}");
+        assert_eq!(compare(&error(0.0), &error(1e-300)).rounding, 1);
+    }
 }
