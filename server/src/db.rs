@@ -1399,20 +1399,10 @@ impl Db {
 
     /// Displays, of one site or all, by site, room and id.
     pub async fn displays(&self, site: Option<i64>) -> Result<Vec<DisplayRow>> {
-        self.display_rows(DISPLAY_COLUMNS, site).await
-    }
-
-    /// Displays with what their status needs, without their description and
-    /// latest records' ids (the fleet overview of thousands of displays).
-    pub async fn display_statuses(&self, site: Option<i64>) -> Result<Vec<DisplayRow>> {
-        self.display_rows(DISPLAY_STATUS_COLUMNS, site).await
-    }
-
-    async fn display_rows(&self, columns: &str, site: Option<i64>) -> Result<Vec<DisplayRow>> {
         // Sorted here, not by the database: ten thousand rows sorted by
         // text would spill to disk with PostgreSQL's default work_mem.
         let sql = format!(
-            "SELECT {columns} FROM displays d JOIN sites s ON s.id = d.site_id \
+            "SELECT {DISPLAY_COLUMNS} FROM displays d JOIN sites s ON s.id = d.site_id \
              WHERE ($1 IS NULL OR d.site_id = $1)"
         );
         let mut rows: Vec<DisplayRow> = read!(self, p => {

@@ -13,18 +13,12 @@ use crate::adapter::{TestKind, TrendLimit, Verdict};
 use crate::db::{DisplayRow, RecordRow};
 use crate::schedule::{self, DisplayStatus, SiteIntervals, Status};
 
-/// Every display (of one site or all) with its status today.
+/// Every display of `site` with its status today.
 pub(super) async fn fleet(
     state: &AppState,
-    site: Option<i64>,
-    full: bool,
+    site: i64,
 ) -> Result<Vec<(DisplayRow, DisplayStatus)>, WebError> {
-    let displays = if full {
-        state.db().displays(site).await?
-    } else {
-        state.db().display_statuses(site).await?
-    };
-    with_status(state, displays).await
+    with_status(state, state.db().displays(Some(site)).await?).await
 }
 
 /// `displays`, each with its status today.
@@ -125,7 +119,7 @@ pub async fn overview(
     let sites = state.db().sites().await?;
     let today = state.today();
     // Counted and picked by the database from each display's stored status
-    // dates: the page costs the same for ten displays or ten thousand.
+    // dates, without working out every display's status here.
     let mut total: BTreeMap<Status, usize> = BTreeMap::new();
     let mut per_site: BTreeMap<i64, BTreeMap<Status, usize>> = BTreeMap::new();
     for (site, status, n) in state.db().status_counts(today).await? {
@@ -140,8 +134,7 @@ pub async fn overview(
         .sum();
     let attention = state.db().needing_attention(today, shown as i64).await?;
     // One site: its displays are listed here too.
-    let rows =
-        if sites.len() == 1 { fleet(&state, Some(sites[0].id), true).await? } else { Vec::new() };
+    let rows = if sites.len() == 1 { fleet(&state, sites[0].id).await? } else { Vec::new() };
     let body = html! {
         div.tiles {
             @for s in Status::ALL {
@@ -223,7 +216,7 @@ pub async fn site(
         .into_iter()
         .find(|s| s.id == id)
         .ok_or_else(|| WebError::NotFound(format!("no site {id}")))?;
-    let rows = fleet(&state, Some(id), true).await?;
+    let rows = fleet(&state, id).await?;
     let filter = q.status.as_deref().and_then(|f| Status::ALL.into_iter().find(|s| s.id() == f));
     let shown: Vec<&(DisplayRow, DisplayStatus)> =
         rows.iter().filter(|(d, s)| filter.is_none_or(|f| d.active && s.status == f)).collect();
