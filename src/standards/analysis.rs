@@ -590,112 +590,15 @@ pub fn analyse(
         expected: options.expected_contrast.unwrap_or(criteria.standard.expected_contrast),
         inverse: options.jnd_inverse,
     };
-    // A visual-only test (the daily check) measures nothing; every other
-    // test needs the full luminance response.
-    let response = if set.response.is_empty() && options.test == TestType::Daily {
-        None
-    } else {
-        Some(analyse_response(set, &set.response, criteria, expected, edition)?)
-    };
-    let baseline_response = baseline
-        .filter(|_| response.is_some())
-        .map(|b| {
-            analyse_response(b, &b.response, criteria, expected, edition)
-                .map_err(|e| AnalysisError::Baseline(Box::new(e)))
-        })
-        .transpose()?;
-    let baseline_comparison =
-        response.as_ref().zip(baseline_response.as_ref()).map(|(r, b)| BaselineComparison {
-            lmax_cd_m2: b.lmax,
-            lmin_cd_m2: b.lmin,
-            luminance_ratio: luminance::luminance_ratio(b.lmax, b.lmin),
-            kdelta_percent: b.contrast.kdelta_percent,
-            lmax_change_percent: 100.0 * (r.lmax - b.lmax) / b.lmax,
-        });
-
-    let lamb = set.lamb_cd_m2();
-    let ambient_ratio = set
-        .ambient
-        .zip(response.as_ref())
-        .map(|(a, r)| luminance::ambient_ratio(a.lamb_cd_m2, r.lmin));
-    let uniformity_definition = criteria.standard.uniformity;
-    let levels = uniformity_levels(set, uniformity_definition, edition);
-    let (uniformity_percent, uniformity_deviation_from_median_percent) = if edition >= 2 {
-        let worst =
-            |f: fn(&UniformityLevel) -> Option<f64>| levels.iter().filter_map(f).reduce(f64::max);
-        (worst(|l| l.uniformity_percent), worst(|l| l.deviation_from_median_percent))
-    } else {
-        levels
-            .first()
-            .map_or((None, None), |l| (l.uniformity_percent, l.deviation_from_median_percent))
-    };
-    // Δu'v' between the points: on the brightest field (TG18 / ACR: grey
-    // 204, the UN80 field); edition 1 pooled every reading.
-    let chroma_ddl = set.uniformity.iter().map(|u| u.ddl).max();
-    let uniform_xy: Vec<_> = set
-        .uniformity
-        .iter()
-        .filter(|u| edition < 2 || Some(u.ddl) == chroma_ddl)
-        .filter_map(|u| u.chromaticity.map(|c| (u.position, c)))
-        .collect();
-    let chromaticity_max_delta_uv = colour::max_pairwise_delta_uv(&uniform_xy);
-    let tracking: Vec<_> = set
-        .response
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| edition < 2 || response.as_ref().is_none_or(|r| r.used.contains(i)))
-        .filter_map(|(_, r)| r.chromaticity.map(|c| (r.luminance_cd_m2, c)))
-        .collect();
-    let greyscale_tracking_delta_uv = colour::greyscale_tracking_delta_uv(&tracking);
-    let luminance_ratio = response.as_ref().map(|r| luminance::luminance_ratio(r.lmax, r.lmin));
-    let kdelta_percent = response.as_ref().map(|r| r.contrast.kdelta_percent);
-    let lmax_without_ambient = response.as_ref().map(|r| r.lmax - lamb);
-
+    let m = Measures::of(set, criteria, expected, options, baseline)?;
     let context = Context {
         set,
         baseline,
-        response: response.as_ref(),
-        baseline_response: baseline_response.as_ref(),
+        response: m.response.as_ref(),
+        baseline_response: m.baseline_response.as_ref(),
         expected,
-        definition: uniformity_definition,
+        definition: m.uniformity_definition,
     };
-    let no_response = || "no luminance response measured".to_string();
-    let value_of = |item: Item, level: Option<Level>| -> Result<f64, String> {
-        match item {
-            Item::Lmax => response.as_ref().map(|r| r.lmax).ok_or_else(no_response),
-            Item::LmaxWithoutAmbient => lmax_without_ambient.ok_or_else(no_response),
-            Item::LuminanceRatio => luminance_ratio.ok_or_else(no_response),
-            Item::Kdelta => kdelta_percent.ok_or_else(no_response),
-            Item::AmbientRatio => ambient_ratio
-                .ok_or_else(|| "Lamb not known (measure it, or give --lamb)".to_string()),
-            Item::Uniformity => match level {
-                Some(level) => levels
-                    .iter()
-                    .find(|l| l.level.percent == level.percent)
-                    .and_then(|l| l.uniformity_percent)
-                    .ok_or_else(|| {
-                        format!(
-                            "no uniformity readings on the {} % field (DDL {}, centre and \
-                             corners)",
-                            level.percent, level.ddl
-                        )
-                    }),
-                None => uniformity_percent.ok_or_else(|| {
-                    "no uniformity readings (TG18-UN80 centre and corners)".to_string()
-                }),
-            },
-            Item::ChromaticityUniformity => chromaticity_max_delta_uv
-                .ok_or_else(|| "no chromaticity at the uniformity points".to_string()),
-            Item::GreyscaleTracking => greyscale_tracking_delta_uv.ok_or_else(|| {
-                "no chromaticity on at least two response readings ≥ 5 cd/m²".to_string()
-            }),
-            Item::LmaxChange => baseline_comparison
-                .as_ref()
-                .map(|b| b.lmax_change_percent.abs())
-                .ok_or_else(|| "no baseline given (--baseline FILE)".to_string()),
-        }
-    };
-
     let mut limits = criteria.limits(grade, options.test);
     if edition >= 2
         && options.test == TestType::Constancy
@@ -706,57 +609,14 @@ pub fn analyse(
     }
     let mut verdicts = Vec::new();
     for limit in limits {
-        for level in rows_for(&limit, &levels, set.bit_depth, edition) {
-            let label = match level {
-                Some(l) => format!("{} ({} % field, DDL {})", limit.item.label(), l.percent, l.ddl),
-                None => limit.item.label().to_string(),
-            };
-            let mut verdict = match value_of(limit.item, level) {
-                Ok(v) => {
-                    let pass = limit.comparison.holds(v, limit.value);
-                    Verdict {
-                        item: limit.item,
-                        label,
-                        value: Some(v),
-                        unit: limit.item.unit().to_string(),
-                        comparison: limit.comparison,
-                        limit: limit.value,
-                        clause: limit.clause.clone(),
-                        basis: limit.basis,
-                        result: if pass { Outcome::Pass } else { Outcome::Fail },
-                        reason: limit.note.clone(),
-                        optional: false,
-                        level: None,
-                        flags: Vec::new(),
-                        uncertainty: None,
-                        near_limit: false,
-                    }
-                }
-                Err(why) => Verdict {
-                    item: limit.item,
-                    label,
-                    value: None,
-                    unit: limit.item.unit().to_string(),
-                    comparison: limit.comparison,
-                    limit: limit.value,
-                    clause: limit.clause.clone(),
-                    basis: limit.basis,
-                    result: Outcome::NotEvaluated,
-                    reason: Some(why),
-                    optional: false,
-                    level: None,
-                    flags: Vec::new(),
-                    uncertainty: None,
-                    near_limit: false,
-                },
-            };
+        for level in rows_for(&limit, &m.levels, set.bit_depth, edition) {
+            let mut verdict = verdict_on(&limit, level, m.value_of(limit.item, level));
             if edition >= 2 {
                 judge_further(&mut verdict, &limit, level, &context, options);
             }
             verdicts.push(verdict);
         }
     }
-
     let mut analysis = Analysis {
         edition,
         standard_id: criteria.standard.id.clone(),
@@ -766,24 +626,24 @@ pub fn analyse(
         criteria_sha256: criteria.sha256.clone(),
         setup: set.setup,
         ambient: set.ambient,
-        lamb_cd_m2: lamb,
+        lamb_cd_m2: m.lamb,
         lamb_unknown: false,
-        lmax_cd_m2: response.as_ref().map(|r| r.lmax),
+        lmax_cd_m2: m.response.as_ref().map(|r| r.lmax),
         lmax_without_ambient_cd_m2: None,
-        lmin_cd_m2: response.as_ref().map(|r| r.lmin),
-        luminance_ratio,
-        ambient_ratio,
-        kdelta_percent,
-        contrast_response: response.as_ref().map(|r| r.contrast.clone()),
+        lmin_cd_m2: m.response.as_ref().map(|r| r.lmin),
+        luminance_ratio: m.luminance_ratio,
+        ambient_ratio: m.ambient_ratio,
+        kdelta_percent: m.kdelta_percent,
+        contrast_response: m.response.as_ref().map(|r| r.contrast.clone()),
         response_levels: Vec::new(),
-        uniformity_definition,
-        uniformity_percent,
-        uniformity_deviation_from_median_percent,
+        uniformity_definition: m.uniformity_definition,
+        uniformity_percent: m.uniformity_percent,
+        uniformity_deviation_from_median_percent: m.uniformity_deviation_from_median_percent,
         uniformity_levels: Vec::new(),
-        chromaticity_max_delta_uv,
-        greyscale_tracking_delta_uv,
+        chromaticity_max_delta_uv: m.chromaticity_max_delta_uv,
+        greyscale_tracking_delta_uv: m.greyscale_tracking_delta_uv,
         background_series: None,
-        baseline: baseline_comparison,
+        baseline: m.baseline_comparison.clone(),
         verdicts,
         visual: set.judgements.clone(),
         only: None,
@@ -801,11 +661,206 @@ pub fn analyse(
         };
         return Ok(analysis);
     }
-    analysis.lamb_unknown = set.ambient.is_none() && response.is_some();
-    analysis.lmax_without_ambient_cd_m2 = lmax_without_ambient;
-    analysis.uniformity_levels = levels;
+    complete_edition_2(&mut analysis, m, set, criteria, expected, options);
+    Ok(analysis)
+}
+
+/// What `analyse` measures before it judges: the response and its baseline,
+/// ambient, uniformity and chromaticity.
+struct Measures {
+    response: Option<Response>,
+    baseline_response: Option<Response>,
+    baseline_comparison: Option<BaselineComparison>,
+    lamb: f64,
+    ambient_ratio: Option<f64>,
+    uniformity_definition: UniformityDefinition,
+    levels: Vec<UniformityLevel>,
+    uniformity_percent: Option<f64>,
+    uniformity_deviation_from_median_percent: Option<f64>,
+    chromaticity_max_delta_uv: Option<f64>,
+    greyscale_tracking_delta_uv: Option<f64>,
+    luminance_ratio: Option<f64>,
+    kdelta_percent: Option<f64>,
+    lmax_without_ambient: Option<f64>,
+}
+
+impl Measures {
+    fn of(
+        set: &MeasurementSet,
+        criteria: &Criteria,
+        expected: ContrastOptions,
+        options: &AnalysisOptions,
+        baseline: Option<&MeasurementSet>,
+    ) -> Result<Self, AnalysisError> {
+        let edition = options.edition;
+        // A visual-only test (the daily check) measures nothing; every other
+        // test needs the full luminance response.
+        let response = if set.response.is_empty() && options.test == TestType::Daily {
+            None
+        } else {
+            Some(analyse_response(set, &set.response, criteria, expected, edition)?)
+        };
+        let baseline_response = baseline
+            .filter(|_| response.is_some())
+            .map(|b| {
+                analyse_response(b, &b.response, criteria, expected, edition)
+                    .map_err(|e| AnalysisError::Baseline(Box::new(e)))
+            })
+            .transpose()?;
+        let baseline_comparison =
+            response.as_ref().zip(baseline_response.as_ref()).map(|(r, b)| BaselineComparison {
+                lmax_cd_m2: b.lmax,
+                lmin_cd_m2: b.lmin,
+                luminance_ratio: luminance::luminance_ratio(b.lmax, b.lmin),
+                kdelta_percent: b.contrast.kdelta_percent,
+                lmax_change_percent: 100.0 * (r.lmax - b.lmax) / b.lmax,
+            });
+
+        let lamb = set.lamb_cd_m2();
+        let ambient_ratio = set
+            .ambient
+            .zip(response.as_ref())
+            .map(|(a, r)| luminance::ambient_ratio(a.lamb_cd_m2, r.lmin));
+        let uniformity_definition = criteria.standard.uniformity;
+        let levels = uniformity_levels(set, uniformity_definition, edition);
+        let (uniformity_percent, uniformity_deviation_from_median_percent) = if edition >= 2 {
+            let worst = |f: fn(&UniformityLevel) -> Option<f64>| {
+                levels.iter().filter_map(f).reduce(f64::max)
+            };
+            (worst(|l| l.uniformity_percent), worst(|l| l.deviation_from_median_percent))
+        } else {
+            levels
+                .first()
+                .map_or((None, None), |l| (l.uniformity_percent, l.deviation_from_median_percent))
+        };
+        // Δu'v' between the points: on the brightest field (TG18 / ACR: grey
+        // 204, the UN80 field); edition 1 pooled every reading.
+        let chroma_ddl = set.uniformity.iter().map(|u| u.ddl).max();
+        let uniform_xy: Vec<_> = set
+            .uniformity
+            .iter()
+            .filter(|u| edition < 2 || Some(u.ddl) == chroma_ddl)
+            .filter_map(|u| u.chromaticity.map(|c| (u.position, c)))
+            .collect();
+        let tracking: Vec<_> = set
+            .response
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| edition < 2 || response.as_ref().is_none_or(|r| r.used.contains(i)))
+            .filter_map(|(_, r)| r.chromaticity.map(|c| (r.luminance_cd_m2, c)))
+            .collect();
+        Ok(Self {
+            baseline_comparison,
+            lamb,
+            ambient_ratio,
+            uniformity_definition,
+            uniformity_percent,
+            uniformity_deviation_from_median_percent,
+            chromaticity_max_delta_uv: colour::max_pairwise_delta_uv(&uniform_xy),
+            greyscale_tracking_delta_uv: colour::greyscale_tracking_delta_uv(&tracking),
+            luminance_ratio: response.as_ref().map(|r| luminance::luminance_ratio(r.lmax, r.lmin)),
+            kdelta_percent: response.as_ref().map(|r| r.contrast.kdelta_percent),
+            lmax_without_ambient: response.as_ref().map(|r| r.lmax - lamb),
+            levels,
+            response,
+            baseline_response,
+        })
+    }
+
+    /// The value a limit on `item` (at uniformity `level`) is judged on, or
+    /// why there is none.
+    fn value_of(&self, item: Item, level: Option<Level>) -> Result<f64, String> {
+        let no_response = || "no luminance response measured".to_string();
+        match item {
+            Item::Lmax => self.response.as_ref().map(|r| r.lmax).ok_or_else(no_response),
+            Item::LmaxWithoutAmbient => self.lmax_without_ambient.ok_or_else(no_response),
+            Item::LuminanceRatio => self.luminance_ratio.ok_or_else(no_response),
+            Item::Kdelta => self.kdelta_percent.ok_or_else(no_response),
+            Item::AmbientRatio => self
+                .ambient_ratio
+                .ok_or_else(|| "Lamb not known (measure it, or give --lamb)".to_string()),
+            Item::Uniformity => match level {
+                Some(level) => self
+                    .levels
+                    .iter()
+                    .find(|l| l.level.percent == level.percent)
+                    .and_then(|l| l.uniformity_percent)
+                    .ok_or_else(|| {
+                        format!(
+                            "no uniformity readings on the {} % field (DDL {}, centre and \
+                             corners)",
+                            level.percent, level.ddl
+                        )
+                    }),
+                None => self.uniformity_percent.ok_or_else(|| {
+                    "no uniformity readings (TG18-UN80 centre and corners)".to_string()
+                }),
+            },
+            Item::ChromaticityUniformity => self
+                .chromaticity_max_delta_uv
+                .ok_or_else(|| "no chromaticity at the uniformity points".to_string()),
+            Item::GreyscaleTracking => self.greyscale_tracking_delta_uv.ok_or_else(|| {
+                "no chromaticity on at least two response readings ≥ 5 cd/m²".to_string()
+            }),
+            Item::LmaxChange => self
+                .baseline_comparison
+                .as_ref()
+                .map(|b| b.lmax_change_percent.abs())
+                .ok_or_else(|| "no baseline given (--baseline FILE)".to_string()),
+        }
+    }
+}
+
+/// The verdict of `limit` (at uniformity `level`) on `value`: pass or fail,
+/// or not evaluated with the reason there is no value.
+fn verdict_on(limit: &Limit, level: Option<Level>, value: Result<f64, String>) -> Verdict {
+    let label = match level {
+        Some(l) => format!("{} ({} % field, DDL {})", limit.item.label(), l.percent, l.ddl),
+        None => limit.item.label().to_string(),
+    };
+    let (value, result, reason) = match value {
+        Ok(v) => {
+            let pass = limit.comparison.holds(v, limit.value);
+            (Some(v), if pass { Outcome::Pass } else { Outcome::Fail }, limit.note.clone())
+        }
+        Err(why) => (None, Outcome::NotEvaluated, Some(why)),
+    };
+    Verdict {
+        item: limit.item,
+        label,
+        value,
+        unit: limit.item.unit().to_string(),
+        comparison: limit.comparison,
+        limit: limit.value,
+        clause: limit.clause.clone(),
+        basis: limit.basis,
+        result,
+        reason,
+        optional: false,
+        level: None,
+        flags: Vec::new(),
+        uncertainty: None,
+        near_limit: false,
+    }
+}
+
+/// Edition 2's additions to a judged analysis: the per-level uniformity,
+/// the scope, notes on the levels used, the 20 % background series and the
+/// surface's bit depth, what was not judged, and the overall outcome
+/// (INCOMPLETE when a required item was not judged).
+fn complete_edition_2(
+    analysis: &mut Analysis,
+    m: Measures,
+    set: &MeasurementSet,
+    criteria: &Criteria,
+    expected: ContrastOptions,
+    options: &AnalysisOptions,
+) {
+    analysis.lamb_unknown = set.ambient.is_none() && m.response.is_some();
+    analysis.lmax_without_ambient_cd_m2 = m.lmax_without_ambient;
+    analysis.uniformity_levels = m.levels;
     analysis.only = options.only.clone();
-    if let Some(r) = &response
+    if let Some(r) = &m.response
         && r.used.len() < set.response.len()
     {
         analysis.response_levels = r.used.iter().map(|&i| set.response[i].ddl).collect();
@@ -818,7 +873,13 @@ pub fn analyse(
         ));
     }
     if !set.response_on_background.is_empty() {
-        match analyse_response(set, &set.response_on_background, criteria, expected, edition) {
+        match analyse_response(
+            set,
+            &set.response_on_background,
+            criteria,
+            expected,
+            options.edition,
+        ) {
             Ok(r) => {
                 analysis.background_series = Some(BackgroundSeries {
                     background_ddl: set.background_ddl,
@@ -837,7 +898,7 @@ pub fn analyse(
             set.bit_depth
         ));
     }
-    analysis.not_judged = not_judged(&analysis, set, options);
+    analysis.not_judged = not_judged(analysis, set, options);
     let failed = analysis.verdicts.iter().any(|v| v.result == Outcome::Fail)
         || (options.visual_in_scope() && set.judgements.iter().any(|j| !j.passed));
     analysis.overall = if failed {
@@ -847,7 +908,6 @@ pub fn analyse(
     } else {
         Outcome::Pass
     };
-    Ok(analysis)
 }
 
 /// "0, 15, …, 255".
