@@ -248,7 +248,6 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
             values::illuminance("illuminance", e).map_err(CsvError::Context)?;
         }
     }
-    let ddl_max = values::full_scale(bit_depth);
     let sep = separator(text);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(sep)
@@ -256,62 +255,21 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
         .comment(Some(b'#'))
         .flexible(true)
         .from_reader(text.as_bytes());
-    let at =
-        |line: Option<u64>| Origin { path: Some(path.to_owned()), line: line.map(|l| l as usize) };
     let headers = reader
         .headers()
         .map_err(|e| CsvError::Malformed {
-            origin: at(Some(1)),
+            origin: Origin { path: Some(path.to_owned()), line: Some(1) },
             problem: format!("cannot read the header: {e}"),
         })?
         .clone();
-    let header_line = headers.position().map(|p| p.line());
-    if headers.len() > MAX_COLUMNS {
-        return Err(CsvError::TooLarge {
-            origin: at(header_line),
-            what: format!("the header has {} columns", headers.len()),
-            limit: format!("a measurement CSV has at most {MAX_COLUMNS} columns"),
-        });
-    }
-    if let Some(long) = headers.iter().find(|h| h.chars().count() > MAX_CELL_CHARS) {
-        return Err(CsvError::TooLarge {
-            origin: at(header_line),
-            what: format!("a column name of {} characters ({})", long.chars().count(), quote(long)),
-            limit: format!("column names have at most {MAX_CELL_CHARS} characters"),
-        });
-    }
-    if let Some(t) = headers
-        .iter()
-        .find(|h| matches!(h.trim().split(['(', '[']).next().unwrap_or("").trim(), "X" | "Y" | "Z"))
-    {
-        return Err(CsvError::Tristimulus { path: path.to_owned(), column: quote(t) });
-    }
-    let names: Vec<String> = headers.iter().map(column_name).collect();
-    let find = |want: &[&str]| names.iter().position(|n| want.contains(&n.as_str()));
-    let found = || {
-        let mut shown: Vec<String> = headers.iter().take(8).map(quote).collect();
-        if headers.len() > 8 {
-            shown.push(format!("… {} columns in all", headers.len()));
-        }
-        shown.join(", ")
-    };
-    let ddl_col = find(DDL_NAMES).ok_or_else(|| CsvError::MissingColumn {
-        path: path.to_owned(),
-        column: "ddl",
-        found: found(),
-    })?;
-    let lum_col = find(LUMINANCE_NAMES).ok_or_else(|| CsvError::MissingColumn {
-        path: path.to_owned(),
-        column: "luminance",
-        found: found(),
-    })?;
-    let x_col = find(&["x"]);
-    let y_col = find(&["y"]);
-
+    let columns = Columns::of(&headers, path)?;
     let mut response: Vec<ResponseReading> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| CsvError::Malformed {
-            origin: at(e.position().map(|p| p.line())),
+            origin: Origin {
+                path: Some(path.to_owned()),
+                line: e.position().map(|p| p.line() as usize),
+            },
             problem: format!("malformed CSV row: {e}"),
         })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
@@ -319,67 +277,95 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
         if record.iter().all(|c| c.is_empty()) {
             continue;
         }
-        if let Some(long) = record.iter().find(|c| c.chars().count() > MAX_CELL_CHARS) {
+        check_row(&record, columns.count, sep, &origin)?;
+        let reading = columns.reading(&record, origin, bit_depth)?;
+        if let Some(first) = response.iter().find(|r| r.ddl == reading.ddl) {
+            return Err(CsvError::DuplicateDdl {
+                origin: reading.origin,
+                ddl: reading.ddl,
+                first_line: first.origin.line.unwrap_or(0),
+            });
+        }
+        response.push(reading);
+    }
+    if response.is_empty() {
+        return Err(CsvError::NoRows { path: path.to_owned() });
+    }
+    response.sort_by_key(|r| r.ddl);
+    Ok(MeasurementSet {
+        source: Some(path.to_owned()),
+        ..MeasurementSet::from_readings(context.setup, context.ambient, bit_depth, response)
+    })
+}
+
+/// Where a measurement CSV keeps its values, from its header.
+struct Columns {
+    ddl: usize,
+    luminance: usize,
+    x: Option<usize>,
+    y: Option<usize>,
+    /// How many columns the header names.
+    count: usize,
+}
+
+impl Columns {
+    /// The columns of `headers`, refusing a header too large, tristimulus
+    /// values, or one without a DDL or luminance column.
+    fn of(headers: &csv::StringRecord, path: &Path) -> Result<Self, CsvError> {
+        let origin = Origin {
+            path: Some(path.to_owned()),
+            line: headers.position().map(|p| p.line() as usize),
+        };
+        if headers.len() > MAX_COLUMNS {
             return Err(CsvError::TooLarge {
                 origin,
-                what: format!("a cell of {} characters ({})", long.chars().count(), quote(long)),
-                limit: format!("cells have at most {MAX_CELL_CHARS} characters"),
+                what: format!("the header has {} columns", headers.len()),
+                limit: format!("a measurement CSV has at most {MAX_COLUMNS} columns"),
             });
         }
-        // Extra cells are refused unless empty (a trailing separator).
-        if record.iter().skip(headers.len()).any(|c| !c.is_empty()) {
-            let row = record.iter().collect::<Vec<_>>().join(&char::from(sep).to_string());
-            return Err(CsvError::ExtraCells {
+        if let Some(long) = headers.iter().find(|h| h.chars().count() > MAX_CELL_CHARS) {
+            return Err(CsvError::TooLarge {
                 origin,
-                cells: record.len(),
-                columns: headers.len(),
-                row: quote(&row),
-                decimal_comma: sep == b','
-                    && record.iter().all(|c| {
-                        !c.is_empty()
-                            && c.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit())
-                    }),
+                what: format!(
+                    "a column name of {} characters ({})",
+                    long.chars().count(),
+                    quote(long)
+                ),
+                limit: format!("column names have at most {MAX_CELL_CHARS} characters"),
             });
         }
-        let cell = |col: usize, name: &str| -> Result<f64, CsvError> {
-            let text = record.get(col).unwrap_or("");
-            let bad = |problem: String, fix: &'static str| CsvError::BadValue {
-                origin: origin.clone(),
-                column: name.to_string(),
-                problem,
-                fix,
-            };
-            if text.is_empty() {
-                return Err(bad("empty cell".into(), "enter the reading or delete the row"));
+        if let Some(t) = headers.iter().find(|h| {
+            matches!(h.trim().split(['(', '[']).next().unwrap_or("").trim(), "X" | "Y" | "Z")
+        }) {
+            return Err(CsvError::Tristimulus { path: path.to_owned(), column: quote(t) });
+        }
+        let names: Vec<String> = headers.iter().map(column_name).collect();
+        let find = |want: &[&str]| names.iter().position(|n| want.contains(&n.as_str()));
+        let missing = |column: &'static str| {
+            let mut shown: Vec<String> = headers.iter().take(8).map(quote).collect();
+            if headers.len() > 8 {
+                shown.push(format!("… {} columns in all", headers.len()));
             }
-            if has_decimal_comma(text) {
-                return Err(CsvError::DecimalComma {
-                    origin: origin.clone(),
-                    column: name.to_string(),
-                    cell: quote(text),
-                });
-            }
-            let v: f64 = text.parse().map_err(|_| {
-                bad(
-                    format!("{} is not a number", quote(text)),
-                    "use a plain decimal number with a point (e.g. 0.52), no unit or thousands separator",
-                )
-            })?;
-            if !v.is_finite() {
-                return Err(bad(
-                    format!("{} is not a finite number", quote(text)),
-                    "replace it with the value the meter showed, or measure the patch again",
-                ));
-            }
-            if v < 0.0 {
-                return Err(bad(
-                    format!("{} is negative", values::number(v)),
-                    "luminance, DDL and chromaticity cannot be negative; check the sign and the column",
-                ));
-            }
-            Ok(v)
+            CsvError::MissingColumn { path: path.to_owned(), column, found: shown.join(", ") }
         };
-        let ddl_value = cell(ddl_col, "ddl")?;
+        Ok(Self {
+            ddl: find(DDL_NAMES).ok_or_else(|| missing("ddl"))?,
+            luminance: find(LUMINANCE_NAMES).ok_or_else(|| missing("luminance"))?,
+            x: find(&["x"]),
+            y: find(&["y"]),
+            count: headers.len(),
+        })
+    }
+
+    /// The reading on row `record`.
+    fn reading(
+        &self,
+        record: &csv::StringRecord,
+        origin: Origin,
+        bit_depth: u8,
+    ) -> Result<ResponseReading, CsvError> {
+        let ddl_max = values::full_scale(bit_depth);
+        let ddl_value = cell(record, self.ddl, "ddl", &origin)?;
         if ddl_value.fract() != 0.0 || ddl_value > f64::from(ddl_max) {
             return Err(CsvError::BadValue {
                 origin,
@@ -391,43 +377,108 @@ pub fn parse_csv(text: &str, path: &Path, context: CsvContext) -> Result<Measure
                 fix: "give the pattern's digital driving level; for 10-bit patterns pass --bits 10",
             });
         }
-        let ddl = ddl_value as u16;
-        let luminance_cd_m2 = cell(lum_col, "luminance")?;
-        let chromaticity = match (x_col, y_col) {
+        let luminance_cd_m2 = cell(record, self.luminance, "luminance", &origin)?;
+        let chromaticity = match (self.x, self.y) {
             (Some(xc), Some(yc))
                 if !record.get(xc).unwrap_or("").is_empty()
                     || !record.get(yc).unwrap_or("").is_empty() =>
             {
-                let c = Chromaticity { x: cell(xc, "x")?, y: cell(yc, "y")? };
+                let c = Chromaticity {
+                    x: cell(record, xc, "x", &origin)?,
+                    y: cell(record, yc, "y", &origin)?,
+                };
                 values::chromaticity("chromaticity", c)
                     .map_err(|source| CsvError::Value { origin: origin.clone(), source })?;
                 Some(c)
             }
             _ => None,
         };
-        if let Some(first) = response.iter().find(|r| r.ddl == ddl) {
-            return Err(CsvError::DuplicateDdl {
-                origin,
-                ddl,
-                first_line: first.origin.line.unwrap_or(0),
-            });
-        }
-        response.push(ResponseReading {
-            ddl,
+        Ok(ResponseReading {
+            ddl: ddl_value as u16,
             luminance_cd_m2,
             chromaticity,
             flags: Vec::new(),
             origin,
+        })
+    }
+}
+
+/// Refuse a row with a cell too long, or with more (non-empty) cells than
+/// the header has columns (a trailing separator is allowed).
+fn check_row(
+    record: &csv::StringRecord,
+    columns: usize,
+    sep: u8,
+    origin: &Origin,
+) -> Result<(), CsvError> {
+    if let Some(long) = record.iter().find(|c| c.chars().count() > MAX_CELL_CHARS) {
+        return Err(CsvError::TooLarge {
+            origin: origin.clone(),
+            what: format!("a cell of {} characters ({})", long.chars().count(), quote(long)),
+            limit: format!("cells have at most {MAX_CELL_CHARS} characters"),
         });
     }
-    if response.is_empty() {
-        return Err(CsvError::NoRows { path: path.to_owned() });
+    if record.iter().skip(columns).any(|c| !c.is_empty()) {
+        let row = record.iter().collect::<Vec<_>>().join(&char::from(sep).to_string());
+        return Err(CsvError::ExtraCells {
+            origin: origin.clone(),
+            cells: record.len(),
+            columns,
+            row: quote(&row),
+            decimal_comma: sep == b','
+                && record.iter().all(|c| {
+                    !c.is_empty()
+                        && c.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit())
+                }),
+        });
     }
-    response.sort_by_key(|r| r.ddl);
-    Ok(MeasurementSet {
-        source: Some(path.to_owned()),
-        ..MeasurementSet::from_readings(context.setup, context.ambient, bit_depth, response)
-    })
+    Ok(())
+}
+
+/// The number in column `col` (called `name` in messages) of `record`: a
+/// plain, finite, non-negative decimal with a point.
+fn cell(
+    record: &csv::StringRecord,
+    col: usize,
+    name: &str,
+    origin: &Origin,
+) -> Result<f64, CsvError> {
+    let text = record.get(col).unwrap_or("");
+    let bad = |problem: String, fix: &'static str| CsvError::BadValue {
+        origin: origin.clone(),
+        column: name.to_string(),
+        problem,
+        fix,
+    };
+    if text.is_empty() {
+        return Err(bad("empty cell".into(), "enter the reading or delete the row"));
+    }
+    if has_decimal_comma(text) {
+        return Err(CsvError::DecimalComma {
+            origin: origin.clone(),
+            column: name.to_string(),
+            cell: quote(text),
+        });
+    }
+    let v: f64 = text.parse().map_err(|_| {
+        bad(
+            format!("{} is not a number", quote(text)),
+            "use a plain decimal number with a point (e.g. 0.52), no unit or thousands separator",
+        )
+    })?;
+    if !v.is_finite() {
+        return Err(bad(
+            format!("{} is not a finite number", quote(text)),
+            "replace it with the value the meter showed, or measure the patch again",
+        ));
+    }
+    if v < 0.0 {
+        return Err(bad(
+            format!("{} is negative", values::number(v)),
+            "luminance, DDL and chromaticity cannot be negative; check the sign and the column",
+        ));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
