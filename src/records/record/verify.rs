@@ -735,8 +735,26 @@ pub fn verify_store(
     options: &VerifyOptions,
 ) -> Result<DataDirVerification, RecordError> {
     let mut checks = Vec::new();
-    let mut push = |what: &str, state, detail: String| checks.push(Check::new(what, state, detail));
     let files = store.record_files()?;
+    check_store_index(store, &files, options, &mut checks)?;
+    check_leftover_files(store, &files, &mut checks);
+    let records =
+        files.iter().map(|id| verify_record(store, id, options)).collect::<Result<Vec<_>, _>>()?;
+    let finalised: std::collections::BTreeSet<&str> =
+        records.iter().filter_map(|r| r.session_hash.as_deref()).collect();
+    check_session_journals(store, &finalised, &mut checks)?;
+    Ok(DataDirVerification { checks, records })
+}
+
+/// The index: its chain, torn tail, signatures and head, the site's keys,
+/// and that it lists exactly the records that are there.
+fn check_store_index(
+    store: &Store,
+    files: &[String],
+    options: &VerifyOptions,
+    checks: &mut Vec<Check>,
+) -> Result<(), RecordError> {
+    let mut push = |what: &str, state, detail: String| checks.push(Check::new(what, state, detail));
     let idx = Index::read_lenient(store);
     match &idx {
         Err(e) => push("index", CheckState::Changed, e.to_string()),
@@ -838,6 +856,13 @@ pub fn verify_store(
             }
         }
     }
+    Ok(())
+}
+
+/// Temporary files a stopped process left, and amendment files of records
+/// that are not there.
+fn check_leftover_files(store: &Store, files: &[String], checks: &mut Vec<Check>) {
+    let mut push = |what: &str, state, detail: String| checks.push(Check::new(what, state, detail));
     let records_dir = store.records_dir();
     let sessions_dir = store.sessions_dir();
     for dir in [&records_dir, &sessions_dir, &store.root().to_path_buf()] {
@@ -866,10 +891,17 @@ pub fn verify_store(
             }
         }
     }
-    let records =
-        files.iter().map(|id| verify_record(store, id, options)).collect::<Result<Vec<_>, _>>()?;
-    let finalised: std::collections::BTreeSet<&str> =
-        records.iter().filter_map(|r| r.session_hash.as_deref()).collect();
+}
+
+/// Every session journal in `sessions/`: readable, and finalised into a
+/// record (by its first line's hash) or said to be pending.
+fn check_session_journals(
+    store: &Store,
+    finalised: &std::collections::BTreeSet<&str>,
+    checks: &mut Vec<Check>,
+) -> Result<(), RecordError> {
+    let mut push = |what: &str, state, detail: String| checks.push(Check::new(what, state, detail));
+    let sessions_dir = store.sessions_dir();
     let mut sessions: Vec<_> = std::fs::read_dir(&sessions_dir)
         .map_err(|source| RecordError::Io { path: sessions_dir.clone(), source })?
         .filter_map(|e| e.ok())
@@ -896,7 +928,7 @@ pub fn verify_store(
             ),
         }
     }
-    Ok(DataDirVerification { checks, records })
+    Ok(())
 }
 
 #[cfg(test)]
