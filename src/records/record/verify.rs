@@ -656,6 +656,19 @@ fn rounding_difference(a: &serde_json::Number, b: &serde_json::Number) -> Option
     (scaled <= ROUNDING).then_some(scaled)
 }
 
+/// `path stored → now`, each value cut to 40 characters.
+fn difference(path: &str, stored: &Value, now: &Value) -> String {
+    let short = |v: &Value| {
+        let s = v.to_string();
+        if s.chars().count() > 40 {
+            format!("{}…", s.chars().take(40).collect::<String>())
+        } else {
+            s
+        }
+    };
+    format!("{} {} → {}", if path.is_empty() { "/" } else { path }, short(stored), short(now))
+}
+
 /// Collect where `stored` and `now` differ, with both values.
 fn differ(stored: &Value, now: &Value, path: String, out: &mut Differences) {
     match (stored, now) {
@@ -671,27 +684,14 @@ fn differ(stored: &Value, now: &Value, path: String, out: &mut Differences) {
                 differ(x, y, format!("{path}/{i}"), out);
             }
         }
-        (Value::Number(a), Value::Number(b)) if a != b && rounding_difference(a, b).is_some() => {
-            let r = rounding_difference(a, b).unwrap_or_default();
-            out.rounding += 1;
-            out.largest_rounding = out.largest_rounding.max(r);
-        }
-        (a, b) if a != b => {
-            let short = |v: &Value| {
-                let s = v.to_string();
-                if s.chars().count() > 40 {
-                    format!("{}…", s.chars().take(40).collect::<String>())
-                } else {
-                    s
-                }
-            };
-            out.real.push(format!(
-                "{} {} → {}",
-                if path.is_empty() { "/" } else { &path },
-                short(a),
-                short(b)
-            ));
-        }
+        (Value::Number(a), Value::Number(b)) if a != b => match rounding_difference(a, b) {
+            Some(r) => {
+                out.rounding += 1;
+                out.largest_rounding = out.largest_rounding.max(r);
+            }
+            None => out.real.push(difference(&path, stored, now)),
+        },
+        (a, b) if a != b => out.real.push(difference(&path, a, b)),
         _ => {}
     }
 }
