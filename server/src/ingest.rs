@@ -235,7 +235,12 @@ impl Ingest {
                 req.records.len()
             )));
         }
-        let (held_lines, _) = self.db.index_state(account.id).await?;
+        // One read of the held lines, for both the position check and the
+        // scratch index verification builds: a concurrent push of this
+        // workstation stored meanwhile makes this one's commit fail (409),
+        // never its chain look broken (422).
+        let stored_lines = self.db.index_lines(account.id).await?;
+        let held_lines = stored_lines.len() as i64;
         if req.index_from != held_lines {
             return Err(IngestError::Conflict(format!(
                 "the push continues the index at line {} but the server holds {held_lines} \
@@ -258,7 +263,6 @@ impl Ingest {
             }
             new_lines.push((text.clone(), line));
         }
-        let stored_lines = self.db.index_lines(account.id).await?;
         let mut listed: BTreeSet<String> = BTreeSet::new();
         for text in &stored_lines {
             if let Ok(l) = adapter::parse_index_line(text)
