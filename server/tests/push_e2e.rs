@@ -195,3 +195,44 @@ fn an_interrupted_push_resumes_and_a_changed_record_is_refused() {
         "{t}"
     );
 }
+
+/// Two `monqc push` of one workstation at once (a scheduled push while the
+/// technologist pushes by hand): the server takes each batch once, the one
+/// that finds its lines stored first (409) asks again and sends the rest,
+/// and both end successfully with everything on the server.
+#[test]
+fn two_pushes_of_one_workstation_at_once_both_succeed() {
+    let db = TestDb::sqlite();
+    let server = TestServer::start(&db.url);
+    let token = server.workstation("Demo Hospital", "reading-room-1");
+    let data = tempfile::tempdir().unwrap();
+    for seed in ["1", "2", "3", "4", "5", "6"] {
+        assert_demo(&monqc(data.path(), &["demo", "--seed", seed], None));
+    }
+    let push = || {
+        let (dir, base, token) = (data.path().to_owned(), server.base.clone(), token.clone());
+        std::thread::spawn(move || {
+            monqc(&dir, &["push", "--server", &base, "--batch", "1"], Some(&token))
+        })
+    };
+    let (a, b) = (push(), push());
+    let (a, b) = (a.join().unwrap(), b.join().unwrap());
+    assert!(a.status.success(), "{}", text(&a));
+    assert!(b.status.success(), "{}", text(&b));
+    let stored = |o: &Output| {
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        out.split("pushed ").nth(1).unwrap().split(' ').next().unwrap().parse::<usize>().unwrap()
+    };
+    assert_eq!(
+        stored(&a) + stored(&b),
+        6,
+        "each record stored by one push: {}{}",
+        text(&a),
+        text(&b)
+    );
+    let count = {
+        let db = server.db.clone();
+        server.block(async move { db.record_count().await.unwrap() })
+    };
+    assert_eq!(count, 6);
+}

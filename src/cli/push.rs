@@ -274,48 +274,105 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
         base: base.clone(),
         auth: format!("Bearer {token}"),
     };
+    let local = Local::read(&store, site.as_ref())?;
 
-    // Read the data directory with the library first: a damaged index is not pushed.
-    record::index(&store).context(
-        "the record index does not verify; `monqc verify` says why, and nothing is pushed",
+    let mut sent = Sent::default();
+    let mut pending;
+    // A 409 means another push of this workstation (a second `monqc push`
+    // started meanwhile) stored lines first: ask the server again and send
+    // the rest. The other push's progress bounds the loop: the server must
+    // hold more lines each time.
+    let mut held_before: Option<usize> = None;
+    loop {
+        let (have, mut amendments_held) = local.server_holds(&client)?;
+        if held_before.is_some_and(|before| have <= before) {
+            bail!(
+                "the server answered 409 (another push from this workstation) but holds no more \
+                 index lines than before ({have}); push again"
+            );
+        }
+        held_before = Some(have);
+        let (batches, unanchored) =
+            local.batches(&store, have, &mut amendments_held, args.batch)?;
+        pending = unanchored;
+        if batches.is_empty() || !sent.send(&client, &local, &batches)? {
+            break;
+        }
+    }
+    for id in &pending {
+        note!(
+            "record {id}: an amendment is written but not yet anchored in the index (monqc amend stopped \
+             between its two writes); `monqc repair` anchors it, the next push sends it"
+        );
+    }
+    let (_, state) = client.call("GET", "/api/v1/push/state", None)?;
+    say!(
+        "pushed {} record(s) ({} already on the server), {} amendment(s); \
+         the server holds {} index line(s) of workstation `{}` at {} ({base})",
+        sent.stored,
+        sent.held,
+        sent.amendments,
+        state["index_lines"],
+        state["workstation"].as_str().unwrap_or("?"),
+        state["site"].as_str().unwrap_or("?")
     )?;
-    let index = lines_of(&store.index_path())?;
-    let parsed: Vec<(Line, Listed)> = index.iter().map(|l| listed(l)).collect::<Result<_, _>>()?;
-    let displays: Vec<Value> = site
-        .as_ref()
-        .map(|s| {
-            s.displays
-                .iter()
-                .map(|d| json!({ "id": d.id, "location": d.location, "maker": d.maker, "model": d.model, "serial": d.serial }))
-                .collect()
-        })
-        .unwrap_or_default();
-    let facility = site
-        .as_ref()
-        .map(|s| json!({ "name": s.facility.name, "department": s.facility.department }));
-    let records: Vec<&str> = parsed
-        .iter()
-        .filter_map(|(_, l)| match l {
-            Listed::Record(id) => Some(id.as_str()),
-            _ => None,
-        })
-        .collect();
-    let amended: Vec<String> = records
-        .iter()
-        .filter(|id| store.amendments_path(id).exists())
-        .map(|id| id.to_string())
-        .collect();
-    let anchored: BTreeSet<&str> = parsed
-        .iter()
-        .filter_map(|(_, l)| match l {
-            Listed::Anchor { record, .. } => Some(record.as_str()),
-            _ => None,
-        })
-        .collect();
+    Ok(if pending.is_empty() { Outcome::Pass } else { Outcome::Incomplete })
+}
 
-    let (mut stored, mut held, mut amendments, mut pending) = (0, 0, 0, Vec::new());
-    // A 409 means another push of this workstation went first: ask again.
-    for attempt in 0..3 {
+/// What this data directory holds, read with the library first (a damaged
+/// index is not pushed), and what the site configuration says of its
+/// displays and facility.
+struct Local {
+    /// The record index's lines, as written.
+    index: Vec<String>,
+    parsed: Vec<(Line, Listed)>,
+    /// Records with an amendments file.
+    amended: Vec<String>,
+    /// Records with an amendment anchor in the index.
+    anchored: BTreeSet<String>,
+    displays: Vec<Value>,
+    facility: Option<Value>,
+}
+
+impl Local {
+    fn read(store: &Store, site: Option<&Site>) -> anyhow::Result<Self> {
+        record::index(store).context(
+            "the record index does not verify; `monqc verify` says why, and nothing is pushed",
+        )?;
+        let index = lines_of(&store.index_path())?;
+        let parsed: Vec<(Line, Listed)> =
+            index.iter().map(|l| listed(l)).collect::<Result<_, _>>()?;
+        let displays: Vec<Value> = site
+            .map(|s| {
+                s.displays
+                    .iter()
+                    .map(|d| json!({ "id": d.id, "location": d.location, "maker": d.maker, "model": d.model, "serial": d.serial }))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let facility =
+            site.map(|s| json!({ "name": s.facility.name, "department": s.facility.department }));
+        let amended: Vec<String> = parsed
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Listed::Record(id) if store.amendments_path(id).exists() => Some(id.clone()),
+                _ => None,
+            })
+            .collect();
+        let anchored: BTreeSet<String> = parsed
+            .iter()
+            .filter_map(|(_, l)| match l {
+                Listed::Anchor { record, .. } => Some(record.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok(Self { index, parsed, amended, anchored, displays, facility })
+    }
+
+    /// How many index lines the server holds of this workstation (checked
+    /// to continue this data directory's), and how many amendment lines of
+    /// each amended record.
+    fn server_holds(&self, client: &Client) -> anyhow::Result<(usize, BTreeMap<String, usize>)> {
         let (status, state) = client.call("GET", "/api/v1/push/state", None)?;
         anyhow::ensure!(
             status == 200,
@@ -325,14 +382,14 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
         let workstation = state["workstation"].as_str().unwrap_or("?").to_string();
         let have = state["index_lines"].as_u64().context("the server's state has no index_lines")?
             as usize;
-        if have > index.len() {
+        if have > self.index.len() {
             bail!(
                 "the server holds {have} index lines of workstation `{workstation}` but this data directory has {}: \
                  is the token another workstation's, or was the data directory replaced?",
-                index.len()
+                self.index.len()
             );
         }
-        if have > 0 && Some(parsed[have - 1].0.hash.as_str()) != state["index_head"].as_str() {
+        if have > 0 && Some(self.parsed[have - 1].0.hash.as_str()) != state["index_head"].as_str() {
             bail!(
                 "the server's record index of workstation `{workstation}` differs from this data directory's \
                  at line {have}: is the token another workstation's?"
@@ -341,20 +398,30 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
         let (_, counts) = client.call(
             "POST",
             "/api/v1/push/amendments-state",
-            Some(&json!({ "records": amended })),
+            Some(&json!({ "records": self.amended })),
         )?;
-        let mut sent: BTreeMap<String, usize> =
-            serde_json::from_value(counts["counts"].clone()).unwrap_or_default();
+        Ok((have, serde_json::from_value(counts["counts"].clone()).unwrap_or_default()))
+    }
+
+    /// The batches after the server's `have` index lines: new index lines
+    /// with their records, and the amendment lines each new anchor covers;
+    /// then the amendments of records amended before anchors existed. Also
+    /// the records whose newest amendment lines no anchor covers yet (a
+    /// crash between the two writes of `monqc amend`), which wait.
+    fn batches(
+        &self,
+        store: &Store,
+        have: usize,
+        sent: &mut BTreeMap<String, usize>,
+        per_batch: usize,
+    ) -> anyhow::Result<(Vec<Batch>, Vec<String>)> {
         let mut local: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for id in &amended {
+        for id in &self.amended {
             local.insert(id.clone(), lines_of(&store.amendments_path(id))?);
         }
-
-        // The batches: new index lines with their records, and the
-        // amendment lines each new anchor covers.
         let mut batches: Vec<Batch> = Vec::new();
         let mut batch = Batch { from: have, ..Batch::default() };
-        for (i, (text, (_, what))) in index.iter().zip(&parsed).enumerate().skip(have) {
+        for (i, (text, (_, what))) in self.index.iter().zip(&self.parsed).enumerate().skip(have) {
             batch.lines.push(text.clone());
             match what {
                 Listed::Record(id) => {
@@ -390,20 +457,20 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
                 }
                 Listed::Other => {}
             }
-            if batch.records.len() >= args.batch || i + 1 == index.len() {
+            if batch.records.len() >= per_batch || i + 1 == self.index.len() {
                 let next = Batch { from: i + 1, ..Batch::default() };
                 batches.push(std::mem::replace(&mut batch, next));
             }
         }
         // Records amended before anchors existed: their whole chain, last.
-        let mut last = Batch { from: index.len(), ..Batch::default() };
-        pending.clear();
+        let mut last = Batch { from: self.index.len(), ..Batch::default() };
+        let mut pending = Vec::new();
         for (id, lines) in &local {
             let from = sent.get(id).copied().unwrap_or(0);
             if lines.len() <= from {
                 continue;
             }
-            if anchored.contains(id.as_str()) {
+            if self.anchored.contains(id) {
                 // Lines no anchor covers yet: a crash between the two writes of `monqc amend`.
                 pending.push(id.clone());
             } else {
@@ -414,51 +481,46 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
             batches.push(last);
         }
         batches.retain(|b| !b.is_empty());
-        if batches.is_empty() {
-            break;
-        }
+        Ok((batches, pending))
+    }
+}
+
+/// What the pushes of this run stored.
+#[derive(Default)]
+struct Sent {
+    stored: usize,
+    held: usize,
+    amendments: usize,
+}
+
+impl Sent {
+    /// Send `batches` in turn, with a progress bar. Returns true when the
+    /// server answered 409 (another push of this workstation went first):
+    /// the caller asks the server's state again.
+    fn send(&mut self, client: &Client, local: &Local, batches: &[Batch]) -> anyhow::Result<bool> {
         let total = batches.iter().map(|b| b.records.len()).sum();
         let mut progress = Progress { total, done: 0, tty: std::io::stderr().is_terminal() };
-        let mut conflict = false;
-        for b in &batches {
-            let (status, reply) =
-                client.call("POST", "/api/v1/push", Some(&b.body(&displays, &facility)))?;
+        for b in batches {
+            let (status, reply) = client.call(
+                "POST",
+                "/api/v1/push",
+                Some(&b.body(&local.displays, &local.facility)),
+            )?;
             match status {
                 200 => {
-                    stored += reply["stored"].as_array().map_or(0, Vec::len);
-                    held += reply["held"].as_array().map_or(0, Vec::len);
-                    amendments += b.amendment_count();
+                    self.stored += reply["stored"].as_array().map_or(0, Vec::len);
+                    self.held += reply["held"].as_array().map_or(0, Vec::len);
+                    self.amendments += b.amendment_count();
                     let done = progress.done + b.records.len();
                     progress.show(done);
                 }
-                409 if attempt < 2 => {
-                    conflict = true;
-                    break;
+                409 => {
+                    progress.finish();
+                    return Ok(true);
                 }
                 422 => {
                     progress.finish();
-                    let checks: Vec<String> = reply["checks"]
-                        .as_array()
-                        .map(|c| {
-                            c.iter()
-                                .map(|c| {
-                                    format!(
-                                        "  {:<16} {}  {}",
-                                        c["what"].as_str().unwrap_or(""),
-                                        if c["ok"] == true { "ok  " } else { "FAIL" },
-                                        c["detail"].as_str().unwrap_or("")
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    bail!(
-                        "the server refused the push: {}{}{}\n(batches sent before this one are stored; \
-                         nothing of this one is)",
-                        reply["error"].as_str().unwrap_or("422"),
-                        if checks.is_empty() { "" } else { "\n" },
-                        checks.join("\n")
-                    );
+                    return Err(refused(&reply));
                 }
                 _ => {
                     bail!("the server answered {status}: {}", reply["error"].as_str().unwrap_or(""))
@@ -466,23 +528,32 @@ pub fn run(args: PushArgs) -> anyhow::Result<Outcome> {
             }
         }
         progress.finish();
-        if !conflict {
-            break;
-        }
+        Ok(false)
     }
-    for id in &pending {
-        note!(
-            "record {id}: an amendment is written but not yet anchored in the index (monqc amend stopped \
-             between its two writes); `monqc repair` anchors it, the next push sends it"
-        );
-    }
-    let (_, state) = client.call("GET", "/api/v1/push/state", None)?;
-    say!(
-        "pushed {stored} record(s) ({held} already on the server), {amendments} amendment(s); \
-         the server holds {} index line(s) of workstation `{}` at {} ({base})",
-        state["index_lines"],
-        state["workstation"].as_str().unwrap_or("?"),
-        state["site"].as_str().unwrap_or("?")
-    )?;
-    Ok(if pending.is_empty() { Outcome::Pass } else { Outcome::Incomplete })
+}
+
+/// The server's 422: the push was refused, with the checks that failed.
+fn refused(reply: &Value) -> anyhow::Error {
+    let checks: Vec<String> = reply["checks"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| {
+                    format!(
+                        "  {:<16} {}  {}",
+                        c["what"].as_str().unwrap_or(""),
+                        if c["ok"] == true { "ok  " } else { "FAIL" },
+                        c["detail"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    anyhow::anyhow!(
+        "the server refused the push: {}{}{}\n(batches sent before this one are stored; \
+         nothing of this one is)",
+        reply["error"].as_str().unwrap_or("422"),
+        if checks.is_empty() { "" } else { "\n" },
+        checks.join("\n")
+    )
 }
