@@ -128,7 +128,9 @@ macro_rules! refresh_status {
         };
         if !rows.is_empty() {
             let mut settings: BTreeMap<i64, Vec<ScheduleSetting>> = BTreeMap::new();
-            for r in sqlx::query(SETTINGS_SQL).fetch_all(&mut *$tx).await? {
+            let sql =
+                format!("{SETTINGS_SQL_ALL} WHERE ($1 IS NULL OR site_id = $1) {SETTINGS_ORDER}");
+            for r in sqlx::query(&sql).bind(site).fetch_all(&mut *$tx).await? {
                 let (site, setting) = setting_row(&r)?;
                 settings.entry(site).or_default().push(setting);
             }
@@ -628,8 +630,23 @@ const RECORD_COLUMNS: &str = "r.id, r.display_ref, d.display_key, d.site_id, s.n
      r.baseline, r.lmax_cd_m2, r.luminance_ratio, r.kdelta_percent, r.uniformity_percent, \
      r.limits, r.size_bytes, r.account_id, r.received_at";
 
-/// How many columns [`DISPLAY_STATUS_COLUMNS`] (and [`DISPLAY_COLUMNS`]) have.
-const DISPLAY_STATUS_COLUMN_COUNT: usize = 19;
+/// How many columns [`DISPLAY_STATUS_COLUMNS`] (and [`DISPLAY_COLUMNS`]) have:
+/// where the columns a query adds after them start.
+const DISPLAY_STATUS_COLUMN_COUNT: usize = column_count(DISPLAY_STATUS_COLUMNS);
+const _: () = assert!(column_count(DISPLAY_COLUMNS) == DISPLAY_STATUS_COLUMN_COUNT);
+
+/// The number of columns in a select list without commas inside a column.
+const fn column_count(list: &str) -> usize {
+    let bytes = list.as_bytes();
+    let (mut i, mut n) = (0, 1);
+    while i < bytes.len() {
+        if bytes[i] == b',' {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
 
 /// A display's stored [`StatusDates`], after its other columns.
 const STORED_STATUS_COLUMNS: &str = "d.status_verdict, d.overdue_after, d.due_from, d.next_due";
@@ -642,9 +659,11 @@ const STATUS_SQL: &str = "CAST(CASE WHEN d.status_verdict = 'failed' THEN 0 \
      WHEN d.overdue_after < $1 THEN 1 WHEN d.status_verdict = 'incomplete' THEN 2 \
      WHEN d.due_from <= $1 THEN 3 ELSE 4 END AS BIGINT)";
 
-/// Every site's schedule settings, for [`setting_row`].
-const SETTINGS_SQL: &str = "SELECT site_id, standard, test, interval_days, due_soon_days, \
-     updated_by, updated_at FROM schedule_settings ORDER BY site_id, standard, test";
+/// Schedule settings, for [`setting_row`]: [`SETTINGS_SQL_ALL`], a
+/// condition, then [`SETTINGS_ORDER`].
+const SETTINGS_SQL_ALL: &str = "SELECT site_id, standard, test, interval_days, due_soon_days, \
+     updated_by, updated_at FROM schedule_settings";
+const SETTINGS_ORDER: &str = "ORDER BY site_id, standard, test";
 
 fn setting_row<R: Row>(r: &R) -> std::result::Result<(i64, ScheduleSetting), sqlx::Error>
 where
@@ -1634,7 +1653,7 @@ impl Db {
     /// Every site's interval settings, by site id.
     pub async fn all_schedule_settings(&self) -> Result<BTreeMap<i64, Vec<ScheduleSetting>>> {
         let rows = read!(self, p => {
-            sqlx::query(SETTINGS_SQL)
+            sqlx::query(&format!("{SETTINGS_SQL_ALL} {SETTINGS_ORDER}"))
                 .fetch_all(p)
                 .await?
                 .iter()

@@ -51,6 +51,12 @@ fn site_id(cookie: &str, name: &str) -> String {
     before.rsplit("href=\"/sites/").next().unwrap().split('"').next().unwrap().to_string()
 }
 
+/// The demo server's audit log, newest first.
+fn audit_log() -> Vec<monqc_server::db::AuditEntry> {
+    let db = demo().db.clone();
+    demo().block(async move { db.audit_log(None, 500).await.unwrap() })
+}
+
 fn first_link(html: &str, prefix: &str) -> String {
     let start =
         html.find(&format!("href=\"{prefix}")).unwrap_or_else(|| panic!("no link to {prefix}")) + 6;
@@ -107,8 +113,7 @@ fn pages_need_a_session_and_the_cookie_is_secure_httponly_strict() {
     for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(session.contains(attr), "{session}");
     }
-    let db = demo().db.clone();
-    let log = demo().block(async move { db.audit_log(None, 500).await.unwrap() });
+    let log = audit_log();
     assert!(log.iter().any(|e| e.action == "login-failed" && e.actor == "physicist"));
     assert!(log.iter().any(|e| e.action == "login" && e.actor == "physicist"));
 }
@@ -292,8 +297,7 @@ fn the_inspector_archive_holds_every_record_of_the_range_as_pdf_with_a_csv_index
         std::io::Read::read_exact(&mut archive.by_name(name).unwrap(), &mut head).unwrap();
         assert_eq!(&head, b"%PDF-");
     }
-    let db = demo().db.clone();
-    let log = demo().block(async move { db.audit_log(None, 500).await.unwrap() });
+    let log = audit_log();
     assert!(log.iter().any(|e| e.action == "download-archive" && e.actor == "inspector"));
 }
 
@@ -335,7 +339,6 @@ fn a_physicist_sets_a_site_interval_and_the_due_date_follows() {
     let after = exam1(&format!("{cookie}; monqc_lang=en"));
     assert!(before.contains("182 days") && after.contains("30 days"), "{after}");
     assert!(after.contains("status overdue"), "a 30-day interval makes its constancy test overdue");
-    let db = demo().db.clone();
-    let log = demo().block(async move { db.audit_log(None, 500).await.unwrap() });
+    let log = audit_log();
     assert!(log.iter().any(|e| e.action == "schedule-edit" && e.actor == "physicist"));
 }
